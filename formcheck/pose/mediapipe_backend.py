@@ -1,0 +1,93 @@
+"""MediaPipe backend: Holistic (pose + 21-point hands) or Pose, at model_complexity=1.
+
+mediapipe 0.10.21 ships the weights for complexity 1 in its wheel, so this works offline;
+complexity 0 and 2 would download models at run time and are therefore not offered.
+MediaPipe's own landmark smoothing is off (it assumes a constant 30 fps); formcheck filters on the
+real timestamps instead (:mod:`formcheck.smoothing`). mediapipe is imported only when an estimator
+is constructed, never on import of formcheck.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import numpy as np
+
+from formcheck.landmarks import HAND_SIDES
+from formcheck.pose import PoseFrame
+
+MODELS = ("holistic", "pose")
+
+
+class MediaPipeEstimator:
+    """Runs MediaPipe's legacy ``solutions`` graph on each frame, fed the frame's real timestamp."""
+
+    def __init__(self, model: str = "holistic", min_detection_confidence: float = 0.5,
+                 min_tracking_confidence: float = 0.5) -> None:
+        if model not in MODELS:
+            raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+        from mediapipe.python.solutions import holistic, pose
+
+        options = dict(
+            static_image_mode=False,
+            model_complexity=1,
+            smooth_landmarks=False,
+            enable_segmentation=False,
+            min_detection_confidence=min_detection_confidence,
+            min_tracking_confidence=min_tracking_confidence,
+        )
+        self.name = f"mediapipe-{model}"
+        self.model = model
+        with _quiet_stderr():
+            self._solution = holistic.Holistic(**options) if model == "holistic" else pose.Pose(**options)
+        self._started = False
+
+    def estimate(self, rgb: np.ndarray, time_s: float, out_size: tuple[int, int]) -> PoseFrame:
+        # The legacy API stamps each packet with its own counter (+33 333 us per call, i.e. 30 fps)
+        # and adds that increment before sending: set the counter so the packet carries the real
+        # presentation time instead. The graph only needs these to increase, which frames() ensures.
+        self._solution._simulated_timestamp = int(round(time_s * 1e6)) - 33333
+        if self._started:
+            result = self._solution.process(rgb)
+        else:  # the graph's calculators start, and log their set-up, on the first frame
+            with _quiet_stderr():
+                result = self._solution.process(rgb)
+            self._started = True
+        if result.pose_landmarks is None:
+            return PoseFrame.empty()
+        width, height = out_size
+        frame = PoseFrame.empty()
+        pose = np.array([(p.x, p.y, p.visibility) for p in result.pose_landmarks.landmark])
+        frame.xy[:] = pose[:, :2] * (width, height)
+        frame.visibility[:] = pose[:, 2]
+        if result.pose_world_landmarks is not None:
+            frame.world[:] = [(p.x, p.y, p.z) for p in result.pose_world_landmarks.landmark]
+        if self.model == "holistic":
+            for side_index, side in enumerate(HAND_SIDES):
+                hand = getattr(result, f"{side}_hand_landmarks")
+                if hand is not None:
+                    frame.hands[side_index] = [(p.x, p.y, p.z) for p in hand.landmark]
+                    frame.hands[side_index] *= (width, height, width)
+        return frame
+
+    def close(self) -> None:
+        self._solution.close()
+
+
+@contextmanager
+def _quiet_stderr() -> Iterator[None]:
+    """Silence file descriptor 2 while MediaPipe's C++ graph starts: it logs a dozen set-up lines
+    (TFLite delegate, feedback tensors) that say nothing to a user and ignore Python's logging."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
