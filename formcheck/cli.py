@@ -1,0 +1,120 @@
+"""The ``formcheck`` command: parse, call the pipeline, show progress, and turn errors into one line.
+
+Any :class:`~formcheck.errors.FormcheckError` prints ``formcheck: error: ...`` on stderr and exits
+with its code; ``--debug`` shows the traceback instead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from formcheck.errors import FormcheckError
+
+app = typer.Typer(add_completion=False, no_args_is_help=True,
+                  help="Evidence about upper-body tension ('running tight') from a clip of a run.")
+console = Console(stderr=True)
+
+Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback when something fails.")]
+
+
+@app.command()
+def analyze(
+    clip: Annotated[Path, typer.Argument(help="The video of the run (.mp4, .mov, ...).")],
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: CLIP_STEM.formcheck next to the clip].")] = None,
+    config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings to change (see formcheck.example.toml).")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Pose model: 'holistic' (with finger landmarks) or 'pose' (faster, no fingers).")] = None,
+    max_height: Annotated[Optional[int], typer.Option(help="Analyse frames scaled down to at most this many pixels high (faster).")] = None,
+    debug: Debug = False,
+) -> None:
+    """Find the runner's landmarks in CLIP and write the track and summary.json to an output folder."""
+    from formcheck.config import load_config
+    from formcheck.pipeline import analyze_clip, default_output_dir, write_analysis
+
+    def run() -> None:
+        config = _with_overrides(load_config(config_file), model=model, max_height=max_height)
+        out_dir = out or default_output_dir(clip)
+        with _progress_bar(f"analysing {clip.name}") as progress:
+            analysis = analyze_clip(clip, config, progress=progress)
+        written = write_analysis(analysis, out_dir)
+        cov, timings = analysis.summary["coverage"], analysis.summary["timings"]
+        for warning in analysis.warnings:
+            console.print(f"[yellow]warning:[/] {warning}")
+        console.print(f"{analysis.summary['frames_analysed']} frames, person found in {cov['person']:.0%}, "
+                      f"{timings['pose_frames_per_s']:.1f} frames/s")
+        print(f"wrote {written}")
+
+    _run(run, debug)
+
+
+@app.command()
+def info(clip: Annotated[Path, typer.Argument(help="The video to describe.")], debug: Debug = False) -> None:
+    """Print what formcheck reads from CLIP: size as displayed, rotation, duration, frame rate, codec."""
+    from formcheck.video import probe
+
+    def run() -> None:
+        facts = probe(clip).as_dict()
+        table = Table(show_header=False, box=None)
+        for key, value in facts.items():
+            table.add_row(key, "unknown" if value is None else str(value))
+        Console().print(table)
+
+    _run(run, debug)
+
+
+def _with_overrides(config, **pose_changes):
+    import dataclasses
+
+    changes = {k: v for k, v in pose_changes.items() if v is not None}
+    if "model" in changes and changes["model"] not in ("holistic", "pose"):
+        raise FormcheckError(f"--model must be 'holistic' or 'pose', got {changes['model']!r}")
+    if changes.get("max_height") is not None and changes["max_height"] < 64:
+        raise FormcheckError(f"--max-height must be at least 64 pixels, got {changes['max_height']}")
+    return dataclasses.replace(config, pose=dataclasses.replace(config.pose, **changes)) if changes else config
+
+
+class _progress_bar:
+    """A rich progress bar with frames/s and time left, fed by the pipeline's progress callback."""
+
+    def __init__(self, description: str) -> None:
+        self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                             TextColumn("{task.fields[fps]}"),
+                             TimeRemainingColumn(), console=console, transient=True)
+        self._task = self._bar.add_task(description, total=None, fps="")
+
+    def __enter__(self) -> Callable[[int, int | None], None]:
+        self._bar.start()
+        return self._update
+
+    def __exit__(self, *exc_info) -> None:
+        self._bar.stop()
+
+    def _update(self, done: int, total: int | None) -> None:
+        speed = self._bar.tasks[0].speed
+        self._bar.update(self._task, completed=done, total=max(total, done) if total else None,
+                         fps=f"{speed:5.1f} frames/s" if speed else "")
+
+
+def _run(job: Callable[[], None], debug: bool) -> None:
+    if debug:
+        job()
+        return
+    try:
+        job()
+    except FormcheckError as exc:
+        console.print(f"formcheck: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(exc.exit_code) from None
+    except KeyboardInterrupt:
+        console.print("formcheck: interrupted; nothing was written", markup=False)
+        raise typer.Exit(130) from None
+    except Exception as exc:  # a bug: say so in one line, the traceback is behind --debug
+        console.print(f"formcheck: internal error: {type(exc).__name__}: {exc} (run again with --debug "
+                      "for the traceback, and please report it)", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
