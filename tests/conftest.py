@@ -1,0 +1,47 @@
+"""Shared fixtures: where the real sample clips are, and one cached analysis per clip per session."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO.parent / "shared" / "sample_videos"
+RUN01 = "run01_treadmill_side_gym_60fps_portrait.mp4"
+
+
+def sample(name: str) -> Path:
+    """Path of a real sample clip in ../shared/sample_videos. Missing clips fail in CI, skip elsewhere."""
+    path = SAMPLES / name
+    if not path.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{path} is missing: CI must have ../shared/sample_videos beside the clone")
+        pytest.skip(f"{path} not present (tests read the sample clips from ../shared/sample_videos)")
+    return path
+
+
+def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m formcheck ARGS`` as a user would, capturing its output."""
+    return subprocess.run([sys.executable, "-m", "formcheck", *map(str, args)], capture_output=True,
+                          text=True, cwd=cwd, timeout=900)
+
+
+@pytest.fixture(scope="session")
+def analysed(tmp_path_factory):
+    """analysed(name) -> output folder of `formcheck analyze` on that sample clip, run once per session."""
+    cache: dict[str, Path] = {}
+    root = tmp_path_factory.mktemp("analysed")
+
+    def get(name: str) -> Path:
+        if name not in cache:
+            out = root / Path(name).stem
+            result = run_cli("analyze", sample(name), "-o", out)
+            assert result.returncode == 0, result.stderr
+            cache[name] = out
+        return cache[name]
+
+    return get

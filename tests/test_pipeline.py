@@ -1,0 +1,59 @@
+"""The analyze pipeline on real footage: detection, timestamps, replay, rotated copies."""
+
+import json
+
+import numpy as np
+import pytest
+
+from formcheck.config import Config, PoseConfig
+from formcheck.pipeline import analyze_clip
+from formcheck.pose.replay import ReplayEstimator
+from formcheck.track import Track
+from tests.clips import sample_frames, write_clip
+from tests.conftest import RUN01, sample
+
+pytestmark = pytest.mark.slow
+
+
+def test_run01_finds_the_runner_with_increasing_times(analysed):
+    out = analysed(RUN01)
+    summary = json.loads((out / "summary.json").read_text())
+    raw = Track.load(out / "track_raw")
+    assert summary["coverage"]["person"] >= 0.95
+    assert raw.found.mean() >= 0.95 and len(raw) == 388
+    assert (np.diff(raw.times) > 0).all()
+    assert summary["clip"]["width"] == raw.meta["width"] == 1080
+    for group in ("head", "shoulders", "arms", "hips"):
+        assert summary["coverage"][group] >= 0.9, group
+
+
+def test_replaying_the_saved_track_gives_identical_landmarks(analysed):
+    out = analysed(RUN01)
+    saved = Track.load(out / "track_raw")
+    replayed = analyze_clip(sample(RUN01), estimator=ReplayEstimator(saved))
+    for name in ("times", "xy", "visibility", "world", "hands"):
+        assert getattr(replayed.raw_track, name).tobytes() == getattr(saved, name).tobytes(), name
+    smooth = Track.load(out / "track_smooth")
+    np.testing.assert_array_equal(replayed.track.xy, smooth.xy)
+
+
+def test_clean_track_is_smoother_than_raw_but_stays_on_the_body(analysed):
+    out = analysed(RUN01)
+    raw, clean = Track.load(out / "track_raw"), Track.load(out / "track_smooth")
+    shoulder = 12  # right shoulder: the near side in run01
+    jerk = lambda xy: np.nanmedian(np.abs(np.diff(xy[:, shoulder, 1], 2)))  # noqa: E731
+    assert jerk(clean.xy) < 0.5 * jerk(raw.xy)
+    assert np.nanmedian(np.abs(clean.xy[:, shoulder] - raw.xy[:, shoulder])) < 5.0  # pixels
+
+
+def test_rotated_phone_clip_is_analysed_like_the_original(tmp_path):
+    frames, times = sample_frames(sample(RUN01), max_frames=120, max_height=960)
+    upright = write_clip(tmp_path / "upright.mp4", frames, times)
+    stored_landscape = write_clip(tmp_path / "rotated.mp4", [np.rot90(f, -1) for f in frames], times, rotation=90)
+    config = Config(pose=PoseConfig(model="pose"))
+    a, b = analyze_clip(upright, config), analyze_clip(stored_landscape, config)
+    assert (b.info.width, b.info.height) == (a.info.width, a.info.height) == (540, 960)
+    assert abs(a.raw_track.found.mean() - b.raw_track.found.mean()) <= 0.05
+    both = a.raw_track.found & b.raw_track.found
+    shift = np.nanmedian(np.linalg.norm(a.raw_track.xy[both] - b.raw_track.xy[both], axis=-1))
+    assert shift < 0.01 * 960  # the same landmarks, within 1% of the frame height

@@ -1,0 +1,68 @@
+"""Track: validation at construction, exact save/load round trip."""
+
+import numpy as np
+import pytest
+
+from formcheck.errors import TrackError
+from formcheck.track import Track
+
+
+def random_track(frames: int = 40, seed: int = 0) -> Track:
+    rng = np.random.default_rng(seed)
+    xy = rng.normal(500, 200, (frames, 33, 2))
+    visibility = rng.random((frames, 33))
+    xy[3] = np.nan
+    visibility[3] = np.nan
+    hands = rng.normal(0, 300, (frames, 2, 21, 3))
+    hands[::3, 0] = np.nan
+    return Track(times=np.cumsum(rng.uniform(0.001, 0.04, frames)), xy=xy, visibility=visibility,
+                 world=rng.normal(0, 1, (frames, 33, 3)), hands=hands,
+                 meta={"width": 1080, "height": 1920, "source": "synthetic.mp4"})
+
+
+def test_save_load_round_trips_bit_for_bit(tmp_path):
+    track = random_track()
+    track.save(tmp_path / "t")
+    loaded = Track.load(tmp_path / "t.csv")
+    for name in ("times", "xy", "visibility", "world", "hands"):
+        assert getattr(loaded, name).tobytes() == getattr(track, name).tobytes(), name
+    assert loaded.meta == track.meta
+
+
+def test_csv_columns_carry_units(tmp_path):
+    csv_path, _ = random_track().save(tmp_path / "t")
+    header = csv_path.read_text().splitlines()[0].split(",")
+    assert header[:3] == ["time_s", "nose_x_px", "nose_y_px"]
+    assert "left_shoulder_visibility" in header and "right_hip_world_z_m" in header
+    assert "left_hand_index_tip_x_px" in header
+
+
+def test_arrays_are_read_only():
+    track = random_track()
+    with pytest.raises(ValueError):
+        track.xy[0, 0, 0] = 1.0
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"times": np.zeros(40)}, "strictly increasing"),
+    ({"xy": np.zeros((40, 33, 3))}, "expected shape"),
+    ({"meta": {"width": 1080}}, "height"),
+    ({"times": np.full(40, np.nan)}, "finite"),
+])
+def test_invalid_tracks_are_refused_with_what_was_expected(change, message):
+    with pytest.raises(TrackError, match=message):
+        random_track().replace(**change)
+
+
+def test_found_marks_frames_with_a_person():
+    found = random_track().found
+    assert not found[3] and found[[0, 1, 2, 4]].all()
+
+
+def test_loading_a_missing_or_foreign_file_says_what_is_wrong(tmp_path):
+    with pytest.raises(TrackError, match="no such file"):
+        Track.load(tmp_path / "nothing")
+    (tmp_path / "x.csv").write_text("a,b\n1,2\n")
+    (tmp_path / "x.json").write_text('{"format": "something-else"}')
+    with pytest.raises(TrackError, match="expected a formcheck track"):
+        Track.load(tmp_path / "x")

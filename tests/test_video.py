@@ -1,0 +1,79 @@
+"""Video reading on the real clips and on clips the tests generate (rotated, variable frame rate)."""
+
+import numpy as np
+import pytest
+
+from formcheck.errors import VideoError
+from formcheck.video import VideoReader, probe
+from tests.clips import container_times, sample_frames, write_clip
+from tests.conftest import RUN01, sample
+
+
+def test_probe_reports_the_facts_of_a_real_clip():
+    info = probe(sample(RUN01))
+    assert (info.width, info.height, info.rotation) == (1080, 1920, 0)
+    assert info.average_fps == pytest.approx(60.0)
+    assert info.duration_s == pytest.approx(6.47, abs=0.02)
+    assert info.codec == "h264" and info.frame_count == 388
+
+
+def test_real_clip_streams_every_frame_with_increasing_times():
+    with VideoReader(sample(RUN01)) as reader:
+        times, shapes = [], set()
+        for frame in reader.frames():
+            times.append(frame.time_s)
+            shapes.add(frame.rgb.shape)
+    assert len(times) == 388 and shapes == {(1920, 1080, 3)}
+    assert (np.diff(times) > 0).all()
+    np.testing.assert_allclose(times, container_times(sample(RUN01)))
+
+
+def test_max_height_scales_frames_down_keeping_the_aspect():
+    with VideoReader(sample(RUN01), max_height=480) as reader:
+        frame = next(reader.frames())
+    assert frame.rgb.shape == (480, 270, 3) and reader.output_size == (270, 480)
+
+
+@pytest.fixture(scope="module")
+def run01_head():
+    """The first 60 frames of run01 at 480 px high, and their times."""
+    return sample_frames(sample(RUN01), max_frames=60, max_height=480)
+
+
+@pytest.mark.parametrize("rotation", [90, 180, 270])
+def test_rotation_tag_is_applied_so_frames_come_out_as_displayed(tmp_path, run01_head, rotation):
+    frames, times = run01_head
+    # Store the frames turned the other way, as a phone does, and tag them to be turned back on display.
+    stored = [np.rot90(f, -rotation // 90) for f in frames]
+    path = write_clip(tmp_path / f"rot{rotation}.mp4", stored, times, rotation=rotation)
+    info = probe(path)
+    assert info.rotation == rotation
+    assert (info.width, info.height) == (270, 480)
+    with VideoReader(path) as reader:
+        upright = [f.rgb for f in reader.frames()]
+    assert upright[0].shape == frames[0].shape
+    # Same picture as the original (up to compression), not a turned or mirrored one.
+    error = np.mean([np.abs(a.astype(int) - b.astype(int)).mean() for a, b in zip(upright, frames)])
+    assert error < 4.0
+
+
+def test_variable_frame_rate_times_match_the_container(tmp_path):
+    rng = np.random.default_rng(7)
+    times = np.round(np.cumsum(rng.uniform(1 / 120, 1 / 24, 90)), 4)  # 24 to 120 fps
+    frames = [np.full((64, 64, 3), i * 2, np.uint8) for i in range(len(times))]
+    path = write_clip(tmp_path / "vfr.mp4", frames, times)
+    with VideoReader(path) as reader:
+        read = [f.time_s for f in reader.frames()]
+    np.testing.assert_allclose(read, container_times(path))
+    np.testing.assert_allclose(np.array(read) - read[0], times - times[0], atol=1e-4)
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda p: p, "no such file"),
+    (lambda p: (p.mkdir(), p)[1], "is a folder"),
+    (lambda p: (p.write_bytes(b""), p)[1], "empty"),
+    (lambda p: (p.write_text("not a video\n" * 50), p)[1], "not a readable video"),
+])
+def test_unreadable_inputs_raise_a_video_error_that_says_why(tmp_path, make, message):
+    with pytest.raises(VideoError, match=message):
+        probe(make(tmp_path / "clip.mp4"))
