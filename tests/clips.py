@@ -9,6 +9,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
 
 from formcheck.video import VideoReader
 
@@ -53,3 +54,31 @@ def container_times(path: Path) -> list[float]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         return sorted(float(p.pts * p.time_base) for p in container.demux(stream) if p.pts is not None)
+
+
+def _missing(path: Path) -> Path:
+    return path
+
+
+def _folder(path: Path) -> Path:
+    path.mkdir()
+    return path
+
+
+def _zero_bytes(path: Path) -> Path:
+    path.write_bytes(b"")
+    return path
+
+
+def _text_renamed_mp4(path: Path) -> Path:
+    path.write_text("these are not the frames you are looking for\n" * 40)
+    return path
+
+
+#: Inputs that are not a video, each with a phrase the one-line error must contain.
+BAD_INPUTS = [
+    pytest.param(_missing, "no such file", id="missing"),
+    pytest.param(_folder, "is a folder", id="folder"),
+    pytest.param(_zero_bytes, "empty", id="zero-bytes"),
+    pytest.param(_text_renamed_mp4, "not a readable video", id="text-renamed-mp4"),
+]

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from formcheck.video import probe
-from tests.clips import sample_frames, write_clip
+from tests.clips import BAD_INPUTS, sample_frames, write_clip
 from tests.conftest import RUN01, SAMPLES, run_cli, sample
 
 ALL_SAMPLES = sorted(p.name for p in SAMPLES.glob("*.mp4")) or [RUN01]
@@ -22,12 +22,7 @@ def assert_one_line_error(result, *phrases):
         assert phrase in lines[0]
 
 
-@pytest.mark.parametrize("make, phrase", [
-    (lambda p: p, "no such file"),
-    (lambda p: (p.mkdir(), p)[1], "is a folder"),
-    (lambda p: (p.write_bytes(b""), p)[1], "empty"),
-    (lambda p: (p.write_text("these are not the frames you are looking for\n" * 40), p)[1], "not a readable video"),
-])
+@pytest.mark.parametrize("make, phrase", BAD_INPUTS)
 def test_bad_input_gets_one_line_an_exit_code_and_no_output(tmp_path, make, phrase):
     clip = make(tmp_path / "clip.mp4")
     out = tmp_path / "out"

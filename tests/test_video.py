@@ -5,7 +5,7 @@ import pytest
 
 from formcheck.errors import VideoError
 from formcheck.video import VideoReader, probe
-from tests.clips import container_times, sample_frames, write_clip
+from tests.clips import BAD_INPUTS, container_times, sample_frames, write_clip
 from tests.conftest import RUN01, sample
 
 
@@ -68,12 +68,7 @@ def test_variable_frame_rate_times_match_the_container(tmp_path):
     np.testing.assert_allclose(np.array(read) - read[0], times - times[0], atol=1e-4)
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda p: p, "no such file"),
-    (lambda p: (p.mkdir(), p)[1], "is a folder"),
-    (lambda p: (p.write_bytes(b""), p)[1], "empty"),
-    (lambda p: (p.write_text("not a video\n" * 50), p)[1], "not a readable video"),
-])
+@pytest.mark.parametrize("make, message", BAD_INPUTS)
 def test_unreadable_inputs_raise_a_video_error_that_says_why(tmp_path, make, message):
     with pytest.raises(VideoError, match=message):
         probe(make(tmp_path / "clip.mp4"))
