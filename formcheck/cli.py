@@ -6,6 +6,8 @@ with its code; ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import os
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Optional
@@ -19,7 +21,7 @@ from formcheck.errors import FormcheckError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Evidence about upper-body tension ('running tight') from a clip of a run.")
-console = Console(stderr=True)
+console = Console(stderr=True)  # rebound by _run to the real stderr once fd 2 is silenced
 
 Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback when something fails.")]
 
@@ -105,6 +107,7 @@ def _run(job: Callable[[], None], debug: bool) -> None:
     if debug:
         job()
         return
+    _silence_native_logs()
     try:
         job()
     except FormcheckError as exc:
@@ -118,3 +121,20 @@ def _run(job: Callable[[], None], debug: bool) -> None:
                       "for the traceback, and please report it)", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
+
+
+def _silence_native_logs() -> None:
+    """Send file descriptor 2 to /dev/null and keep formcheck's own messages on the real stderr.
+
+    MediaPipe's C++ graph and TFLite print set-up chatter straight to fd 2 at moments Python cannot
+    intercept (the first frame, the first hand found). A user should see one line per problem, so
+    that chatter is dropped; ``--debug`` keeps it, with tracebacks.
+    """
+    global console
+    sys.stderr.flush()
+    real_stderr = os.fdopen(os.dup(2), "w", buffering=1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.close(devnull)
+    sys.stderr = real_stderr
+    console = Console(file=real_stderr)

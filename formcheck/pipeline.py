@@ -6,6 +6,7 @@ an optional callback ``progress(frames_done, frames_total_or_None)``.
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -71,12 +72,14 @@ def estimate_track(reader: VideoReader, estimator: PoseEstimator, progress: Prog
     start = time.perf_counter()
     info = reader.info
     size = (info.width, info.height)
+    estimate = info.duration_s * info.average_fps  # NaN when the container says neither
+    expected = info.frame_count or (round(estimate) if math.isfinite(estimate) and estimate > 0 else None)
     times, frames = [], []
     for frame in reader.frames():
         frames.append(estimator.estimate(frame.rgb, frame.time_s, size))
         times.append(frame.time_s)
         if progress is not None:
-            progress(len(times), info.frame_count)
+            progress(len(times), expected)
     meta = {"width": info.width, "height": info.height, "source": reader.path.name, "backend": estimator.name}
     track = Track.from_frames(times, frames, meta)
     return PoseRun(info=info, track=track, warnings=list(reader.warnings), seconds=time.perf_counter() - start)

@@ -9,11 +9,6 @@ is constructed, never on import of formcheck.
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
-
 import numpy as np
 
 from formcheck.landmarks import HAND_SIDES
@@ -41,21 +36,14 @@ class MediaPipeEstimator:
         )
         self.name = f"mediapipe-{model}"
         self.model = model
-        with _quiet_stderr():
-            self._solution = holistic.Holistic(**options) if model == "holistic" else pose.Pose(**options)
-        self._started = False
+        self._solution = holistic.Holistic(**options) if model == "holistic" else pose.Pose(**options)
 
     def estimate(self, rgb: np.ndarray, time_s: float, out_size: tuple[int, int]) -> PoseFrame:
         # The legacy API stamps each packet with its own counter (+33 333 us per call, i.e. 30 fps)
         # and adds that increment before sending: set the counter so the packet carries the real
         # presentation time instead. The graph only needs these to increase, which frames() ensures.
         self._solution._simulated_timestamp = int(round(time_s * 1e6)) - 33333
-        if self._started:
-            result = self._solution.process(rgb)
-        else:  # the graph's calculators start, and log their set-up, on the first frame
-            with _quiet_stderr():
-                result = self._solution.process(rgb)
-            self._started = True
+        result = self._solution.process(rgb)
         if result.pose_landmarks is None:
             return PoseFrame.empty()
         width, height = out_size
@@ -76,18 +64,3 @@ class MediaPipeEstimator:
     def close(self) -> None:
         self._solution.close()
 
-
-@contextmanager
-def _quiet_stderr() -> Iterator[None]:
-    """Silence file descriptor 2 while MediaPipe's C++ graph starts: it logs a dozen set-up lines
-    (TFLite delegate, feedback tensors) that say nothing to a user and ignore Python's logging."""
-    sys.stderr.flush()
-    saved = os.dup(2)
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
