@@ -52,11 +52,110 @@ class SmoothingConfig:
 
 
 @dataclass(frozen=True)
+class ViewConfig:
+    """How the camera view is decided (see :mod:`formcheck.view`).
+
+    ``window_s``: each cue is a rolling median over this many seconds. ``side_max_span_ratio``:
+    side view when the horizontal shoulder span is below this share of the hip-to-ear trunk length
+    (measured: about 0.1-0.25 side-on, above 0.5 from the front).
+    """
+
+    window_s: float = 1.0
+    side_max_span_ratio: float = 0.35
+
+
+@dataclass(frozen=True)
+class StrideConfig:
+    """How steps and strides are found (see :mod:`formcheck.strides`).
+
+    ``min_cadence_spm`` / ``max_cadence_spm``: the search range in steps per minute (covers walking,
+    slow-motion clips and sprinting). ``min_coverage``: share of frames the ankles (or wrists) must be
+    seen in. ``min_strides``: fewer strides than this in the clip means no rhythm. ``min_peak_spacing``
+    (share of the stride period) and ``min_prominence`` (share of the swing's standard deviation)
+    reject wobbles. ``fallback_window_s``: window length used instead of strides when no rhythm is
+    found. ``scale_window_s``: window of the body-scale rolling median.
+    """
+
+    min_cadence_spm: float = 60.0
+    max_cadence_spm: float = 260.0
+    min_coverage: float = 0.5
+    min_strides: float = 2.0
+    min_peak_spacing: float = 0.6
+    min_prominence: float = 0.5
+    fallback_window_s: float = 0.75
+    scale_window_s: float = 2.0
+
+
+@dataclass(frozen=True)
+class MetricsConfig:
+    """How the measurements are taken (see :mod:`formcheck.metrics`).
+
+    ``scale_window_s``: window (s) of the rolling median trunk length used as body scale.
+    ``near_side_window_s``: window (s) over which the better-seen side of the head is chosen.
+    ``min_stride_coverage``: a stride's value needs the metric in at least this share of its frames.
+    """
+
+    scale_window_s: float = 2.0
+    near_side_window_s: float = 2.0
+    min_stride_coverage: float = 0.5
+
+
+@dataclass(frozen=True)
+class SegmentConfig:
+    """When strides count as "running tight" (see :mod:`formcheck.segments`). Heuristics, not norms:
+    no published video norm exists for upper-body tension in running, so the main evidence is change
+    against the runner's own baseline.
+
+    Baseline: the strides in the first ``baseline_s`` seconds, but no more than ``baseline_share`` of
+    the clip and at least ``min_baseline_strides`` strides.
+
+    A stride deviates on a metric when its change from the baseline median goes the tight way by at
+    least the metric's threshold *and* by ``noise_factor`` times the baseline's stride-to-stride
+    spread (1.4826 x MAD). Thresholds, in the metric's own units:
+
+    - ``shoulder_rise_ratio``: the ear-to-shoulder gap shrinks by this share of trunk length.
+    - ``head_pitch_change_deg``: head pitched down or up by this many degrees.
+    - ``forward_head_change_deg``: head pushed forward by this many degrees.
+    - ``shoulder_narrowing_share``: front/back shoulder width down by this share of the baseline.
+    - ``shoulder_offset_change_ratio``: side view, shoulder moved back (pinched) or forward
+      (rounded) by this share of trunk length.
+    - ``hand_curl_change_deg``: fingers curled further (clenching) or straightened (rigid flat hand)
+      by this many degrees.
+    - ``hand_rise_ratio``: wrists carried higher by this share of trunk length.
+    - ``fist_curl_deg`` / ``flat_curl_deg``: absolute heuristics: a hand curled beyond the first is
+      a clenched fist, one below the second a rigid "karate-chop" hand, whatever the baseline.
+
+    A segment needs at least ``min_strides`` deviating strides in a row (a single calm stride
+    inside, up to ``max_gap_strides``, does not break it).
+    """
+
+    baseline_s: float = 20.0
+    baseline_share: float = 0.34
+    min_baseline_strides: int = 3
+    noise_factor: float = 2.0
+    shoulder_rise_ratio: float = 0.03
+    head_pitch_change_deg: float = 8.0
+    forward_head_change_deg: float = 8.0
+    shoulder_narrowing_share: float = 0.06
+    shoulder_offset_change_ratio: float = 0.04
+    hand_curl_change_deg: float = 25.0
+    hand_rise_ratio: float = 0.08
+    fist_curl_deg: float = 95.0
+    flat_curl_deg: float = 8.0
+    min_strides: int = 3
+    max_gap_strides: int = 1
+
+
+@dataclass(frozen=True)
 class Config:
     """All settings. Build with defaults, or :func:`load_config` from a TOML file."""
 
     pose: PoseConfig = field(default_factory=PoseConfig)
     smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
+    view: ViewConfig = field(default_factory=ViewConfig)
+    strides: StrideConfig = field(default_factory=StrideConfig)
+    metrics: MetricsConfig = field(default_factory=MetricsConfig)
+    segments: SegmentConfig = field(default_factory=SegmentConfig)
 
     def as_dict(self) -> dict:
         """Plain nested dict of every setting (for summary.json)."""

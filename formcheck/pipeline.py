@@ -15,14 +15,20 @@ from pathlib import Path
 
 import numpy as np
 
+import pandas as pd
+
 from formcheck.config import Config
 from formcheck.errors import NoPersonError
 from formcheck.landmarks import HAND_SIDES, POSE_GROUPS, POSE_INDEX
+from formcheck.metrics import METRIC_COLUMNS, coverage, frame_metrics
 from formcheck.output import atomic_output_dir, write_json
 from formcheck.pose import PoseEstimator
+from formcheck.segments import Baseline, baseline_label, baseline_strides, find_segments
 from formcheck.smoothing import smooth_track
+from formcheck.strides import Strides, detect_strides, per_stride
 from formcheck.track import Track
 from formcheck.video import VideoInfo, VideoReader
+from formcheck.view import ViewEstimate, estimate_view
 
 Progress = Callable[[int, int | None], None]
 
@@ -38,6 +44,60 @@ class PoseRun:
 
 
 @dataclass
+class Measurements:
+    """What the cleaned track says: view, rhythm, metrics per frame and per stride, the baseline
+    they are judged against, and the 'running tight' segments found."""
+
+    view: ViewEstimate
+    strides: Strides
+    frame_metrics: pd.DataFrame
+    stride_metrics: pd.DataFrame
+    baseline: Baseline
+    segments: pd.DataFrame
+
+    def summary(self) -> dict:
+        """The measurement part of summary.json."""
+        metric_coverage = coverage(self.frame_metrics)
+        metrics = {
+            name: {
+                "median": float(self.frame_metrics[name].median()),
+                "coverage": metric_coverage[name],
+                "baseline_median": self.baseline.median[name],
+                "baseline_spread": self.baseline.spread[name],
+            }
+            for name in METRIC_COLUMNS
+        }
+        measurable = self.stride_metrics[list(METRIC_COLUMNS)].notna().any(axis=1).sum()
+        verdict = "tight" if len(self.segments) else ("relaxed" if measurable >= 3 else "not enough data")
+        return {
+            "view": {"main": self.view.main_view(), "share": self.view.share()},
+            "strides": {"source": self.strides.source, "count": len(self.stride_metrics),
+                        "cadence_spm": self.strides.cadence_spm},
+            "metrics": metrics,
+            "baseline": {"label": self.baseline.label, "strides": self.baseline.strides},
+            "verdict": verdict,
+            "segments": self.segments.to_dict(orient="records"),
+        }
+
+
+def measure(track: Track, config: Config = Config(), baseline: Baseline | None = None) -> Measurements:
+    """View, strides, metrics and segments of a cleaned track. Without ``baseline`` the first strides
+    of the clip are the baseline (see :func:`~formcheck.segments.baseline_strides`)."""
+    view = estimate_view(track, config.view)
+    strides = detect_strides(track, config.strides)
+    frames = frame_metrics(track, view, config.metrics)
+    stride_table = per_stride(track.times, frames[list(METRIC_COLUMNS)], strides, config.metrics.min_stride_coverage)
+    exclude = 0
+    if baseline is None:
+        reference = baseline_strides(stride_table, config.segments)
+        baseline = Baseline.from_strides(reference, baseline_label(stride_table, reference))
+        exclude = len(reference)
+    segments = find_segments(stride_table, baseline, config.segments, exclude=exclude)
+    return Measurements(view=view, strides=strides, frame_metrics=frames, stride_metrics=stride_table,
+                        baseline=baseline, segments=segments)
+
+
+@dataclass
 class Analysis:
     """Everything formcheck knows about one clip.
 
@@ -48,6 +108,7 @@ class Analysis:
     info: VideoInfo
     raw_track: Track
     track: Track
+    measurements: Measurements
     config: Config
     summary: dict
     warnings: list[str] = field(default_factory=list)
@@ -86,7 +147,7 @@ def estimate_track(reader: VideoReader, estimator: PoseEstimator, progress: Prog
 
 
 def analyze_clip(clip: Path, config: Config = Config(), estimator: PoseEstimator | None = None,
-                 progress: Progress | None = None) -> Analysis:
+                 progress: Progress | None = None, baseline: Baseline | None = None) -> Analysis:
     """Find the runner's landmarks in ``clip`` and clean them. Raises :class:`VideoError` for a file that
     is not a readable video (before any model loads) and :class:`NoPersonError` if nobody is found."""
     with VideoReader(Path(clip), max_height=config.pose.max_height) as reader:
@@ -106,6 +167,9 @@ def analyze_clip(clip: Path, config: Config = Config(), estimator: PoseEstimator
     started = time.perf_counter()
     track = smooth_track(raw, config.smoothing)
     smoothing_s = time.perf_counter() - started
+    started = time.perf_counter()
+    measurements = measure(track, config, baseline)
+    measuring_s = time.perf_counter() - started
     summary = {
         "formcheck_version": version("formcheck"),
         "clip": run.info.as_dict(),
@@ -117,12 +181,14 @@ def analyze_clip(clip: Path, config: Config = Config(), estimator: PoseEstimator
             "pose_s": run.seconds,
             "pose_frames_per_s": len(raw) / run.seconds if run.seconds > 0 else float("nan"),
             "smoothing_s": smoothing_s,
+            "measuring_s": measuring_s,
         },
+        **measurements.summary(),
         "warnings": run.warnings,
         "config": config.as_dict(),
     }
-    return Analysis(info=run.info, raw_track=raw, track=track, config=config, summary=summary,
-                    warnings=run.warnings)
+    return Analysis(info=run.info, raw_track=raw, track=track, measurements=measurements, config=config,
+                    summary=summary, warnings=run.warnings)
 
 
 def detection_coverage(track: Track, min_visibility: float) -> dict[str, float]:
@@ -142,11 +208,17 @@ def detection_coverage(track: Track, min_visibility: float) -> dict[str, float]:
 
 
 def write_analysis(analysis: Analysis, out_dir: Path) -> Path:
-    """Write the output folder atomically: raw and clean tracks, and ``summary.json``."""
+    """Write the output folder atomically: raw and clean tracks, per-frame and per-stride metrics,
+    segments (CSV), the baseline used, and ``summary.json``."""
     out_dir = Path(out_dir)
+    m = analysis.measurements
     with atomic_output_dir(out_dir) as staging:
         analysis.raw_track.save(staging / "track_raw")
         analysis.track.save(staging / "track_smooth")
+        m.frame_metrics.to_csv(staging / "frame_metrics.csv", index=False)
+        m.stride_metrics.to_csv(staging / "stride_metrics.csv", index_label="stride")
+        m.segments.to_csv(staging / "segments.csv", index=False)
+        m.baseline.save(staging / "baseline.json")
         files = sorted(p.name for p in staging.iterdir()) + ["summary.json"]
         write_json(staging / "summary.json", {**analysis.summary, "files": files})
     return out_dir.resolve()

@@ -1,0 +1,171 @@
+"""The measurements, frame by frame: pure functions of a cleaned track and its view.
+
+Every column carries its unit in its name and is NaN where it cannot be measured: the landmarks are
+not seen, or the view makes the measurement meaningless (2D angles only hold in the picture plane,
+so sagittal angles need a side view; shoulder width needs a front or back view). Lengths are divided
+by the body scale (:func:`formcheck.geometry.body_scale`, hip-to-ear trunk length), so values do not
+depend on the distance to the camera. In side view x is mirrored by the facing direction, so
+"forward" is +x whichever way the runner goes.
+
+| column | meaning | views |
+|---|---|---|
+| ``head_pitch_deg`` | ear-to-eye line below horizontal; + = chin down, - = chin up | side |
+| ``forward_head_deg`` | shoulder-to-ear line ahead of vertical; + = head pushed forward | side |
+| ``shoulder_elevation_ratio`` | vertical ear-to-shoulder gap / trunk; smaller = shoulders higher (shrug) | all |
+| ``shoulder_width_ratio`` | shoulder-to-shoulder distance / hip width; smaller = upper back narrowed | front, back |
+| ``shoulder_offset_ratio`` | shoulder ahead (+, rounded) or behind (-, pinched back) the ear-hip line / trunk | side |
+| ``hand_curl_deg`` | mean finger flexion at the knuckles and middle joints, 21-point hands (0 flat, ~90 fist) | all |
+| ``wrist_bend_deg`` | pose-only fallback for the hands: wrist flexion from forearm to knuckles | all |
+| ``hand_height_ratio`` | wrists above the hip midpoint / trunk; larger = hands riding up to the chest | all |
+| ``elbow_angle_deg`` | interior shoulder-elbow-wrist angle of the near arm | side |
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from formcheck.config import MetricsConfig
+from formcheck.geometry import (
+    angle_below_horizontal_deg, body_scale, distance, joint_angle_deg, midpoint, point, rolling_median,
+)
+from formcheck.landmarks import HAND_INDEX, POSE_INDEX
+from formcheck.track import Track
+from formcheck.view import ViewEstimate
+
+METRIC_COLUMNS = (
+    "head_pitch_deg", "forward_head_deg", "shoulder_elevation_ratio", "shoulder_width_ratio",
+    "shoulder_offset_ratio", "hand_curl_deg", "wrist_bend_deg", "hand_height_ratio", "elbow_angle_deg",
+)
+SIDES = ("left", "right")
+_FINGERS = ("index", "middle", "ring", "pinky")
+
+
+def frame_metrics(track: Track, view: ViewEstimate, config: MetricsConfig = MetricsConfig()) -> pd.DataFrame:
+    """One row per frame: ``time_s``, ``view``, ``facing``, ``body_scale_px`` and every metric column."""
+    xy = track.xy
+    scale = body_scale(track.times, xy, config.scale_window_s)
+    side_view = view.view == "side"
+    spread_view = np.isin(view.view, ("front", "back"))
+    known_view = side_view | spread_view
+    forward = forward_coordinates(xy, view.facing)
+    near = near_side(track, config.near_side_window_s)
+
+    columns = {
+        "head_pitch_deg": _on_near_side(near, lambda s: head_pitch_deg(forward, s)),
+        "forward_head_deg": _on_near_side(near, lambda s: forward_head_deg(forward, s)),
+        "shoulder_elevation_ratio": np.where(
+            side_view, _on_near_side(near, lambda s: shoulder_gap_px(xy, s)),
+            _nanmean_rows(np.stack([shoulder_gap_px(xy, s) for s in SIDES]))) / scale,
+        "shoulder_width_ratio": shoulder_width_ratio(xy),
+        "shoulder_offset_ratio": _on_near_side(near, lambda s: shoulder_offset_px(forward, s)) / scale,
+        "hand_curl_deg": hand_curl_deg(track.hands),
+        "wrist_bend_deg": _nanmean_rows(np.stack([wrist_bend_deg(xy, s) for s in SIDES])),
+        "hand_height_ratio": hand_height_px(xy) / scale,
+        "elbow_angle_deg": _on_near_side(near, lambda s: joint_angle_deg(
+            point(xy, f"{s}_shoulder"), point(xy, f"{s}_elbow"), point(xy, f"{s}_wrist"))),
+    }
+    valid_in = {
+        "head_pitch_deg": side_view, "forward_head_deg": side_view, "shoulder_elevation_ratio": known_view,
+        "shoulder_width_ratio": spread_view, "shoulder_offset_ratio": side_view, "hand_curl_deg": known_view,
+        "wrist_bend_deg": known_view, "hand_height_ratio": known_view, "elbow_angle_deg": side_view,
+    }
+    table = pd.DataFrame({"time_s": track.times, "view": view.view, "facing": view.facing, "body_scale_px": scale})
+    for name in METRIC_COLUMNS:
+        table[name] = np.where(valid_in[name], columns[name], np.nan)
+    return table
+
+
+def coverage(table: pd.DataFrame) -> dict[str, float]:
+    """Share of frames (0-1) in which each metric could be measured."""
+    return {name: float(table[name].notna().mean()) if len(table) else 0.0 for name in METRIC_COLUMNS}
+
+
+def forward_coordinates(xy: np.ndarray, facing: np.ndarray) -> np.ndarray:
+    """(T, K, 2) coordinates with x mirrored where the runner faces left (facing -1), so forward is +x.
+    Frames with facing 0 (not side-on) are NaN: they have no forward direction in the picture."""
+    sign = np.where(facing == 0, np.nan, facing).astype(float)
+    out = xy.copy()
+    out[..., 0] *= sign[:, None]
+    return out
+
+
+def near_side(track: Track, window_s: float) -> np.ndarray:
+    """(T,) "left" or "right": the side of the head and shoulders the camera sees better, by the
+    model's visibility over a rolling window (in side view the far side is partly guessed)."""
+    def seen(side: str) -> np.ndarray:
+        idx = [POSE_INDEX[f"{side}_{part}"] for part in ("ear", "eye", "shoulder")]
+        return rolling_median(track.times, track.visibility[:, idx].mean(axis=1), window_s, min_share=0.0)
+
+    return np.where(np.nan_to_num(seen("left")) >= np.nan_to_num(seen("right")), "left", "right")
+
+
+def head_pitch_deg(forward: np.ndarray, side: str) -> np.ndarray:
+    """Ear-to-eye line below horizontal (degrees, + = chin down) in forward coordinates."""
+    return angle_below_horizontal_deg(point(forward, f"{side}_eye") - point(forward, f"{side}_ear"))
+
+
+def forward_head_deg(forward: np.ndarray, side: str) -> np.ndarray:
+    """Shoulder-to-ear line ahead of vertical (degrees, + = ear ahead of the shoulder)."""
+    v = point(forward, f"{side}_ear") - point(forward, f"{side}_shoulder")
+    return np.degrees(np.arctan2(v[:, 0], -v[:, 1]))
+
+
+def shoulder_gap_px(xy: np.ndarray, side: str) -> np.ndarray:
+    """Vertical distance (pixels) from the ear down to the shoulder on one side; shrinks in a shrug."""
+    return point(xy, f"{side}_shoulder")[:, 1] - point(xy, f"{side}_ear")[:, 1]
+
+
+def shoulder_width_ratio(xy: np.ndarray) -> np.ndarray:
+    """Shoulder-to-shoulder distance over hip width (front/back view)."""
+    return distance(point(xy, "left_shoulder"), point(xy, "right_shoulder")) / distance(
+        point(xy, "left_hip"), point(xy, "right_hip"))
+
+
+def shoulder_offset_px(forward: np.ndarray, side: str) -> np.ndarray:
+    """Horizontal distance (pixels, + = forward) of the shoulder from the ear-hip line at shoulder height."""
+    ear, hip = point(forward, f"{side}_ear"), point(forward, f"{side}_hip")
+    shoulder = point(forward, f"{side}_shoulder")
+    along = (shoulder[:, 1] - hip[:, 1]) / (ear[:, 1] - hip[:, 1])
+    return shoulder[:, 0] - (hip[:, 0] + along * (ear[:, 0] - hip[:, 0]))
+
+
+def hand_curl_deg(hands: np.ndarray) -> np.ndarray:
+    """(T,) mean flexion (degrees) at the knuckle (MCP) and middle (PIP) joints of the four fingers,
+    averaged over the hands found; 0 = straight fingers, ~90 = fist. Uses x, y and the model's
+    relative depth, so curl toward the camera counts. NaN where no 21-point hand was found."""
+    def flexion(h: np.ndarray, a: str, b: str, c: str) -> np.ndarray:
+        return 180.0 - joint_angle_deg(h[:, HAND_INDEX[a]], h[:, HAND_INDEX[b]], h[:, HAND_INDEX[c]])
+
+    per_hand = []
+    for side in range(hands.shape[1]):
+        h = hands[:, side]
+        joints = [flexion(h, "wrist", f"{f}_mcp", f"{f}_pip") for f in _FINGERS]
+        joints += [flexion(h, f"{f}_mcp", f"{f}_pip", f"{f}_dip") for f in _FINGERS]
+        per_hand.append(np.mean(joints, axis=0))
+    return _nanmean_rows(np.stack(per_hand))
+
+
+def wrist_bend_deg(xy: np.ndarray, side: str) -> np.ndarray:
+    """Pose-only hand fallback: flexion (degrees) at the wrist between the forearm and the line to the
+    midpoint of the pose model's index and pinky knuckles; 0 = hand in line with the forearm."""
+    knuckles = midpoint(point(xy, f"{side}_index"), point(xy, f"{side}_pinky"))
+    return 180.0 - joint_angle_deg(point(xy, f"{side}_elbow"), point(xy, f"{side}_wrist"), knuckles)
+
+
+def hand_height_px(xy: np.ndarray) -> np.ndarray:
+    """Mean height (pixels) of the wrists seen above the hip midpoint; hands riding up raise it."""
+    hips = midpoint(point(xy, "left_hip"), point(xy, "right_hip"))
+    heights = np.stack([hips[:, 1] - point(xy, f"{s}_wrist")[:, 1] for s in SIDES])
+    return _nanmean_rows(heights)
+
+
+def _on_near_side(near: np.ndarray, measure) -> np.ndarray:
+    left, right = measure("left"), measure("right")
+    return np.where(near == "left", left, right)
+
+
+def _nanmean_rows(stacked: np.ndarray) -> np.ndarray:
+    """Mean over axis 0 ignoring NaN; NaN (without a warning) where every value is NaN."""
+    count = np.isfinite(stacked).sum(axis=0)
+    return np.where(count > 0, np.nansum(stacked, axis=0) / np.maximum(count, 1), np.nan)

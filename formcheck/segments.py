@@ -1,0 +1,218 @@
+"""'Running tight' segments: sustained stretches of strides that deviate from the runner's baseline.
+
+Each metric has a rule: which way is tight, and how far from the baseline counts (thresholds in
+:class:`~formcheck.config.SegmentConfig`). A stride deviates on a metric when its per-stride median
+moves the tight way by at least the threshold and by ``noise_factor`` times the baseline's own
+stride-to-stride spread, so a runner whose numbers always wobble is not flagged for wobbling. Two
+absolute heuristics (clenched fist, rigid flat hand) apply whatever the baseline. A segment is at
+least ``min_strides`` deviating strides in a row, and carries plain-words reasons naming the metric
+and the size of the change.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from formcheck.config import SegmentConfig
+from formcheck.errors import ConfigError
+from formcheck.metrics import METRIC_COLUMNS
+
+
+@dataclass(frozen=True)
+class Rule:
+    """How one metric shows tension. ``direction``: +1 tight when it rises, -1 when it falls, 0 either
+    way. ``threshold``: the SegmentConfig field holding the smallest change that counts;
+    ``relative``: that threshold is a share of the baseline value rather than in the metric's units."""
+
+    metric: str
+    direction: int
+    threshold: str
+    relative: bool = False
+
+
+RULES = (
+    Rule("shoulder_elevation_ratio", -1, "shoulder_rise_ratio"),
+    Rule("head_pitch_deg", 0, "head_pitch_change_deg"),
+    Rule("forward_head_deg", +1, "forward_head_change_deg"),
+    Rule("shoulder_width_ratio", -1, "shoulder_narrowing_share", relative=True),
+    Rule("shoulder_offset_ratio", 0, "shoulder_offset_change_ratio"),
+    Rule("hand_curl_deg", 0, "hand_curl_change_deg"),
+    Rule("hand_height_ratio", +1, "hand_rise_ratio"),
+)
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The runner's relaxed reference: per metric the median and the stride-to-stride spread
+    (1.4826 x MAD, same units; NaN when not measured), and where it came from (``label``, e.g.
+    "your first 20 s" or "early.mp4")."""
+
+    label: str
+    median: dict[str, float]
+    spread: dict[str, float]
+    strides: int
+
+    @classmethod
+    def from_strides(cls, stride_table: pd.DataFrame, label: str) -> Baseline:
+        median, spread = {}, {}
+        for name in METRIC_COLUMNS:
+            values = stride_table[name].dropna().to_numpy() if name in stride_table else np.array([])
+            median[name] = float(np.median(values)) if len(values) else float("nan")
+            spread[name] = float(1.4826 * np.median(np.abs(values - median[name]))) if len(values) else float("nan")
+        return cls(label=label, median=median, spread=spread, strides=len(stride_table))
+
+    def to_dict(self) -> dict:
+        return {"format": "formcheck-baseline", "version": 1, "label": self.label, "strides": self.strides,
+                "median": self.median, "spread": self.spread}
+
+    def save(self, path: Path) -> None:
+        from formcheck.output import write_json
+
+        write_json(path, self.to_dict())
+
+    @classmethod
+    def load(cls, path: Path) -> Baseline:
+        """Read a ``baseline.json`` written by formcheck analyze (null values come back as NaN)."""
+        try:
+            data = json.loads(Path(path).read_text())
+        except (OSError, json.JSONDecodeError) as exc:
+            raise ConfigError(f"{path}: not a readable baseline file ({exc})") from exc
+        if data.get("format") != "formcheck-baseline":
+            raise ConfigError(f"{path}: expected a formcheck baseline.json, got something else")
+        nan = lambda d: {k: float("nan") if v is None else float(v) for k, v in d.items()}  # noqa: E731
+        return cls(label=data["label"], median=nan(data["median"]), spread=nan(data["spread"]), strides=data["strides"])
+
+
+def baseline_strides(stride_table: pd.DataFrame, config: SegmentConfig) -> pd.DataFrame:
+    """The first strides of the clip used as its own baseline: those ending within ``baseline_s`` of
+    the start, capped at ``baseline_share`` of the strides, and at least ``min_baseline_strides``."""
+    if stride_table.empty:
+        return stride_table
+    start = stride_table["start_s"].iloc[0]
+    within = int((stride_table["end_s"] <= start + config.baseline_s).sum())
+    cap = int(np.floor(config.baseline_share * len(stride_table)))
+    count = max(min(within, cap), config.min_baseline_strides)
+    return stride_table.iloc[: min(count, len(stride_table))]
+
+
+def baseline_label(stride_table: pd.DataFrame, baseline_table: pd.DataFrame) -> str:
+    """"your first N s" for a baseline taken from the start of the same clip."""
+    seconds = baseline_table["end_s"].iloc[-1] - stride_table["start_s"].iloc[0] if len(baseline_table) else 0
+    return f"your first {seconds:.0f} s"
+
+
+def deviations(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentConfig) -> pd.DataFrame:
+    """Per stride and rule: how far the stride moved the tight way, in units of the rule's threshold
+    (>= 1 means it deviates), or 0 where it did not (NaN where not measured). Also the absolute
+    hand heuristics as ``fist`` and ``flat_hand`` (1 when they apply)."""
+    out = pd.DataFrame(index=stride_table.index)
+    for rule in RULES:
+        values = stride_table[rule.metric].to_numpy(dtype=float)
+        base, spread = baseline.median[rule.metric], baseline.spread[rule.metric]
+        threshold = getattr(config, rule.threshold) * (abs(base) if rule.relative else 1.0)
+        change = values - base
+        tight = np.abs(change) if rule.direction == 0 else change * rule.direction
+        needed = max(threshold, config.noise_factor * spread) if np.isfinite(spread) else threshold
+        score = np.where(tight >= needed, tight / threshold, 0.0)
+        out[rule.metric] = np.where(np.isfinite(values) & np.isfinite(base), score, np.nan)
+    curl = stride_table["hand_curl_deg"].to_numpy(dtype=float)
+    out["fist"] = np.where(np.isfinite(curl), (curl >= config.fist_curl_deg).astype(float), np.nan)
+    out["flat_hand"] = np.where(np.isfinite(curl), (curl <= config.flat_curl_deg).astype(float), np.nan)
+    return out
+
+
+def find_segments(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentConfig,
+                  exclude: int = 0) -> pd.DataFrame:
+    """Sustained 'running tight' segments. ``exclude``: the first strides that form the baseline
+    itself are not checked against it (only against the absolute heuristics).
+
+    Returns one row per segment: ``start_s``, ``end_s``, ``strides``, ``severity`` (the median over
+    the segment of the largest deviation in threshold units; 1 = just at the threshold),
+    ``severity_label`` (mild < 1.5 <= moderate < 2.5 <= marked), ``reasons`` (plain words, "; "
+    separated), ``metrics`` (the metric names behind the reasons, "," separated).
+    """
+    dev = deviations(stride_table, baseline, config)
+    relative_cols = [r.metric for r in RULES]
+    dev.loc[dev.index[:exclude], relative_cols] = 0.0
+    flagged = (dev.fillna(0.0) >= 1.0).any(axis=1).to_numpy()
+    rows = []
+    for first, last in _sustained_runs(flagged, config.min_strides, config.max_gap_strides):
+        part = dev.iloc[first:last + 1]
+        strides = stride_table.iloc[first:last + 1]
+        severity = float(np.nanmedian(part.fillna(0.0).max(axis=1)))
+        reasons, metrics = _reasons(part, strides, baseline, config)
+        rows.append({
+            "start_s": float(strides["start_s"].iloc[0]), "end_s": float(strides["end_s"].iloc[-1]),
+            "strides": int(last - first + 1), "severity": severity,
+            "severity_label": "mild" if severity < 1.5 else "moderate" if severity < 2.5 else "marked",
+            "reasons": "; ".join(reasons), "metrics": ",".join(metrics),
+        })
+    columns = ["start_s", "end_s", "strides", "severity", "severity_label", "reasons", "metrics"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _sustained_runs(flagged: np.ndarray, min_strides: int, max_gap: int) -> list[tuple[int, int]]:
+    """(first, last) stride indices of runs of flagged strides, bridging up to ``max_gap`` unflagged
+    strides inside a run, keeping runs with at least ``min_strides`` flagged strides."""
+    runs, first, last, gap = [], None, None, 0
+    for i, hit in enumerate(flagged):
+        if hit:
+            first = i if first is None else first
+            last, gap = i, 0
+        elif first is not None:
+            gap += 1
+            if gap > max_gap:
+                runs.append((first, last))
+                first, gap = None, 0
+    if first is not None:
+        runs.append((first, last))
+    return [(a, b) for a, b in runs if flagged[a:b + 1].sum() >= min_strides]
+
+
+def _reasons(part: pd.DataFrame, strides: pd.DataFrame, baseline: Baseline,
+             config: SegmentConfig) -> tuple[list[str], list[str]]:
+    """Plain-words reasons for the metrics that deviate in at least half the segment's strides."""
+    reasons, metrics = [], []
+    half = len(part) / 2.0
+    for name in [r.metric for r in RULES] + ["fist", "flat_hand"]:
+        if (part[name].fillna(0.0) >= 1.0).sum() < half:
+            continue
+        metric = "hand_curl_deg" if name in ("fist", "flat_hand") else name
+        now = float(np.nanmedian(strides[metric]))
+        reasons.append(describe(name, now, baseline.median[metric], baseline.label))
+        metrics.append(metric)
+    return reasons, metrics
+
+
+def describe(name: str, now: float, base: float, label: str) -> str:
+    """One plain-words reason, e.g. "shoulders 18% closer to the ears than in your first 20 s"."""
+    change = now - base
+    than = f"than in {label}"
+    if name == "shoulder_elevation_ratio":
+        return (f"shoulders {abs(change) / base:.0%} closer to the ears {than} "
+                f"(ear-to-shoulder gap {now:.2f} vs {base:.2f} of trunk length)")
+    if name == "head_pitch_deg":
+        way = "chin down" if change > 0 else "chin up"
+        return f"head pitched {abs(change):.0f} deg further {way} {than} ({now:.0f} vs {base:.0f} deg)"
+    if name == "forward_head_deg":
+        return f"head pushed {change:.0f} deg further forward of the shoulders {than}"
+    if name == "shoulder_width_ratio":
+        return f"shoulders {abs(change) / base:.0%} narrower (upper back squeezed) {than}"
+    if name == "shoulder_offset_ratio":
+        way = "pulled back (shoulder blades squeezed)" if change < 0 else "rounded forward"
+        return f"shoulders {way} by {abs(change):.2f} of trunk length {than}"
+    if name == "hand_curl_deg":
+        way = "curled tighter (clenching)" if change > 0 else "straightened (rigid, flat hands)"
+        return f"fingers {way} by {abs(change):.0f} deg {than} ({now:.0f} vs {base:.0f} deg)"
+    if name == "hand_height_ratio":
+        return f"hands carried {change:.2f} of trunk length higher, toward the chest, {than}"
+    if name == "fist":
+        return f"fists clenched (finger curl {now:.0f} deg; a relaxed hand is about 30-60 deg)"
+    if name == "flat_hand":
+        return f"hands held rigid and flat (finger curl {now:.0f} deg)"
+    raise ValueError(f"no description for {name!r}")
