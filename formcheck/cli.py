@@ -33,23 +33,23 @@ def analyze(
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings to change (see formcheck.example.toml).")] = None,
     model: Annotated[Optional[str], typer.Option(help="Pose model: 'holistic' (with finger landmarks) or 'pose' (faster, no fingers).")] = None,
     max_height: Annotated[Optional[int], typer.Option(help="Analyse frames scaled down to at most this many pixels high (faster).")] = None,
+    baseline: Annotated[Optional[Path], typer.Option(help="Judge against this relaxed reference instead of the clip's first 20 s: an early-run clip, its output folder, or a baseline.json.")] = None,
     debug: Debug = False,
 ) -> None:
-    """Find the runner's landmarks in CLIP and write the track and summary.json to an output folder."""
+    """Measure the runner in CLIP, find 'running tight' segments, and write everything to an output folder."""
     from formcheck.config import load_config
     from formcheck.pipeline import analyze_clip, default_output_dir, write_analysis
 
     def run() -> None:
         config = _with_overrides(load_config(config_file), model=model, max_height=max_height)
+        reference = _load_baseline(baseline, config) if baseline else None
         out_dir = out or default_output_dir(clip)
         with _progress_bar(f"analysing {clip.name}") as progress:
-            analysis = analyze_clip(clip, config, progress=progress)
+            analysis = analyze_clip(clip, config, progress=progress, baseline=reference)
         written = write_analysis(analysis, out_dir)
-        cov, timings = analysis.summary["coverage"], analysis.summary["timings"]
         for warning in analysis.warnings:
             console.print(f"[yellow]warning:[/] {warning}")
-        console.print(f"{analysis.summary['frames_analysed']} frames, person found in {cov['person']:.0%}, "
-                      f"{timings['pose_frames_per_s']:.1f} frames/s")
+        _print_verdict(analysis.summary)
         print(f"wrote {written}")
 
     _run(run, debug)
@@ -68,6 +68,46 @@ def info(clip: Annotated[Path, typer.Argument(help="The video to describe.")], d
         Console().print(table)
 
     _run(run, debug)
+
+
+def _load_baseline(path: Path, config):
+    """A Baseline from a baseline.json, a formcheck output folder, or a clip (analysed whole)."""
+    from formcheck.pipeline import analyze_clip
+    from formcheck.segments import Baseline
+
+    if path.is_dir() and (path / "baseline.json").is_file():
+        return Baseline.load(path / "baseline.json")
+    if path.suffix == ".json":
+        return Baseline.load(path)
+    with _progress_bar(f"baseline {path.name}") as progress:
+        early = analyze_clip(path, config, progress=progress)
+    return Baseline.from_strides(early.measurements.stride_metrics, path.name)
+
+
+def _print_verdict(summary: dict) -> None:
+    """A short table of what was measured, then the verdict and the segments with their reasons."""
+    table = Table(title=f"{summary['clip']['path']}: {summary['view']['main'] or 'unknown'} view, "
+                        f"{summary['strides']['count']} strides, cadence "
+                        f"{_fmt(summary['strides']['cadence_spm'], '.0f')} steps/min", title_justify="left")
+    for column in ("metric", "median", f"baseline ({summary['baseline']['label']})", "coverage"):
+        table.add_column(column, justify="left" if column == "metric" else "right")
+    for name, m in summary["metrics"].items():
+        if m["coverage"] > 0:
+            table.add_row(name, _fmt(m["median"], ".3g"), _fmt(m["baseline_median"], ".3g"), f"{m['coverage']:.0%}")
+    Console().print(table)
+    if summary["verdict"] == "tight":
+        Console().print(f"[bold red]Running tight[/] in {len(summary['segments'])} segment(s):")
+        for seg in summary["segments"]:
+            Console().print(f"  {seg['start_s']:.1f}-{seg['end_s']:.1f} s ({seg['severity_label']}): {seg['reasons']}",
+                            markup=False, highlight=False)
+    elif summary["verdict"] == "relaxed":
+        Console().print("[bold green]No sustained sign of running tight[/] against the baseline.")
+    else:
+        Console().print("[yellow]Not enough measurable strides to judge[/] (see coverage above).")
+
+
+def _fmt(value, spec: str) -> str:
+    return "-" if value is None or value != value else format(value, spec)
 
 
 def _with_overrides(config, **pose_changes):

@@ -58,8 +58,8 @@ def trunk_length(xy: np.ndarray) -> np.ndarray:
     """(T,) distance in pixels from the hip midpoint to the ear midpoint (falling back to the one ear
     that is seen). Unlike shoulder-to-hip length this does not change when the shoulders shrug,
     so lengths divided by it measure a shrug without the scale moving with it."""
-    ears = _mean_of_seen(point(xy, "left_ear"), point(xy, "right_ear"))
-    hips = _mean_of_seen(point(xy, "left_hip"), point(xy, "right_hip"))
+    ears = mean_of_seen(np.stack([point(xy, "left_ear"), point(xy, "right_ear")]))
+    hips = mean_of_seen(np.stack([point(xy, "left_hip"), point(xy, "right_hip")]))
     return distance(ears, hips)
 
 
@@ -70,9 +70,8 @@ def body_scale(times: np.ndarray, xy: np.ndarray, window_s: float) -> np.ndarray
     return rolling_median(times, trunk_length(xy), window_s)
 
 
-def _mean_of_seen(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """Midpoint of a and b where both are seen, else whichever is seen, else NaN."""
-    stacked = np.stack([a, b])
-    with np.errstate(invalid="ignore"):
-        count = np.isfinite(stacked).sum(axis=0)
-        return np.where(count > 0, np.nansum(stacked, axis=0) / np.maximum(count, 1), np.nan)
+def mean_of_seen(stacked: np.ndarray) -> np.ndarray:
+    """Mean over axis 0 of the values that are seen (finite); NaN, without a warning, where none is.
+    E.g. the midpoint of both ears, or the one ear seen."""
+    count = np.isfinite(stacked).sum(axis=0)
+    return np.where(count > 0, np.nansum(stacked, axis=0) / np.maximum(count, 1), np.nan)

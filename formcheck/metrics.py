@@ -27,7 +27,8 @@ import pandas as pd
 
 from formcheck.config import MetricsConfig
 from formcheck.geometry import (
-    angle_below_horizontal_deg, body_scale, distance, joint_angle_deg, midpoint, point, rolling_median,
+    angle_below_horizontal_deg, body_scale, distance, joint_angle_deg, mean_of_seen, midpoint, point,
+    rolling_median,
 )
 from formcheck.landmarks import HAND_INDEX, POSE_INDEX
 from formcheck.track import Track
@@ -56,11 +57,11 @@ def frame_metrics(track: Track, view: ViewEstimate, config: MetricsConfig = Metr
         "forward_head_deg": _on_near_side(near, lambda s: forward_head_deg(forward, s)),
         "shoulder_elevation_ratio": np.where(
             side_view, _on_near_side(near, lambda s: shoulder_gap_px(xy, s)),
-            _nanmean_rows(np.stack([shoulder_gap_px(xy, s) for s in SIDES]))) / scale,
+            mean_of_seen(np.stack([shoulder_gap_px(xy, s) for s in SIDES]))) / scale,
         "shoulder_width_ratio": shoulder_width_ratio(xy),
         "shoulder_offset_ratio": _on_near_side(near, lambda s: shoulder_offset_px(forward, s)) / scale,
         "hand_curl_deg": hand_curl_deg(track.hands),
-        "wrist_bend_deg": _nanmean_rows(np.stack([wrist_bend_deg(xy, s) for s in SIDES])),
+        "wrist_bend_deg": mean_of_seen(np.stack([wrist_bend_deg(xy, s) for s in SIDES])),
         "hand_height_ratio": hand_height_px(xy) / scale,
         "elbow_angle_deg": _on_near_side(near, lambda s: joint_angle_deg(
             point(xy, f"{s}_shoulder"), point(xy, f"{s}_elbow"), point(xy, f"{s}_wrist"))),
@@ -143,7 +144,7 @@ def hand_curl_deg(hands: np.ndarray) -> np.ndarray:
         joints = [flexion(h, "wrist", f"{f}_mcp", f"{f}_pip") for f in _FINGERS]
         joints += [flexion(h, f"{f}_mcp", f"{f}_pip", f"{f}_dip") for f in _FINGERS]
         per_hand.append(np.mean(joints, axis=0))
-    return _nanmean_rows(np.stack(per_hand))
+    return mean_of_seen(np.stack(per_hand))
 
 
 def wrist_bend_deg(xy: np.ndarray, side: str) -> np.ndarray:
@@ -157,7 +158,7 @@ def hand_height_px(xy: np.ndarray) -> np.ndarray:
     """Mean height (pixels) of the wrists seen above the hip midpoint; hands riding up raise it."""
     hips = midpoint(point(xy, "left_hip"), point(xy, "right_hip"))
     heights = np.stack([hips[:, 1] - point(xy, f"{s}_wrist")[:, 1] for s in SIDES])
-    return _nanmean_rows(heights)
+    return mean_of_seen(heights)
 
 
 def _on_near_side(near: np.ndarray, measure) -> np.ndarray:
@@ -165,7 +166,3 @@ def _on_near_side(near: np.ndarray, measure) -> np.ndarray:
     return np.where(near == "left", left, right)
 
 
-def _nanmean_rows(stacked: np.ndarray) -> np.ndarray:
-    """Mean over axis 0 ignoring NaN; NaN (without a warning) where every value is NaN."""
-    count = np.isfinite(stacked).sum(axis=0)
-    return np.where(count > 0, np.nansum(stacked, axis=0) / np.maximum(count, 1), np.nan)

@@ -204,8 +204,8 @@ def describe(name: str, now: float, base: float, label: str) -> str:
     if name == "shoulder_width_ratio":
         return f"shoulders {abs(change) / base:.0%} narrower (upper back squeezed) {than}"
     if name == "shoulder_offset_ratio":
-        way = "pulled back (shoulder blades squeezed)" if change < 0 else "rounded forward"
-        return f"shoulders {way} by {abs(change):.2f} of trunk length {than}"
+        way = "further back (shoulder blades squeezed)" if change < 0 else "further forward (rounded)"
+        return f"shoulders {abs(change):.2f} of trunk length {way} {than}"
     if name == "hand_curl_deg":
         way = "curled tighter (clenching)" if change > 0 else "straightened (rigid, flat hands)"
         return f"fingers {way} by {abs(change):.0f} deg {than} ({now:.0f} vs {base:.0f} deg)"

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.config import ViewConfig
-from formcheck.geometry import midpoint, point, rolling_median, trunk_length
+from formcheck.geometry import mean_of_seen, midpoint, point, rolling_median, trunk_length
 from formcheck.track import Track
 
 VIEWS = ("side", "front", "back")
@@ -56,10 +56,10 @@ def estimate_view(track: Track, config: ViewConfig = ViewConfig()) -> ViewEstima
 
     ears = midpoint(point(xy, "left_ear"), point(xy, "right_ear"))
     nose_ahead = np.sign(point(xy, "nose")[:, 0] - ears[:, 0])
-    toes_ahead = np.sign(np.nanmean(np.stack([
+    toes_ahead = np.sign(mean_of_seen(np.stack([
         point(xy, "left_foot_index")[:, 0] - point(xy, "left_heel")[:, 0],
         point(xy, "right_foot_index")[:, 0] - point(xy, "right_heel")[:, 0],
-    ]), axis=0))
+    ])))
     cue = np.where(np.isfinite(toes_ahead), toes_ahead, 0.0) + np.where(np.isfinite(nose_ahead), 2 * nose_ahead, 0.0)
     cue[~np.isfinite(nose_ahead) & ~np.isfinite(toes_ahead)] = np.nan
     facing_cue = rolling_median(t, cue, config.window_s)
