@@ -36,6 +36,30 @@ class PoseConfig:
 
 
 @dataclass(frozen=True)
+class FollowConfig:
+    """How the runner is told from other people (see :mod:`formcheck.pose.follow`).
+
+    ``enabled``: steer the model to the moving person. ``motion_memory_s``: recent motion fades over
+    this many seconds. ``motion_level``: a pixel is moving above this share of the strongest motion.
+    ``min_motion_share``: the tracked person must hold at least this share of the moving area to count
+    as the runner. ``max_moving_share``: above this share of the frame moving, the camera is panning
+    and no switch is made. ``min_mover_share``: a moving region smaller than this share of the frame
+    is not a person (a flickering light). ``cooldown_s``: after a crop finds nobody, no new switch for
+    this long. ``crop_margin``: the crop is this many times the person's (or the motion's) larger
+    side, square.
+    """
+
+    enabled: bool = True
+    motion_memory_s: float = 1.0
+    motion_level: float = 0.25
+    min_motion_share: float = 0.35
+    max_moving_share: float = 0.4
+    min_mover_share: float = 0.02
+    cooldown_s: float = 2.0
+    crop_margin: float = 1.4
+
+
+@dataclass(frozen=True)
 class SmoothingConfig:
     """How raw landmarks become a clean track (see :mod:`formcheck.smoothing`).
 
@@ -151,6 +175,7 @@ class Config:
     """All settings. Build with defaults, or :func:`load_config` from a TOML file."""
 
     pose: PoseConfig = field(default_factory=PoseConfig)
+    follow: FollowConfig = field(default_factory=FollowConfig)
     smoothing: SmoothingConfig = field(default_factory=SmoothingConfig)
     view: ViewConfig = field(default_factory=ViewConfig)
     strides: StrideConfig = field(default_factory=StrideConfig)

@@ -121,11 +121,14 @@ def default_output_dir(clip: Path) -> Path:
 
 
 def make_estimator(config: Config) -> PoseEstimator:
-    """The default MediaPipe estimator with the configured model and thresholds."""
+    """The default MediaPipe estimator with the configured model and thresholds, kept on the runner
+    (the person who moves) unless ``config.follow.enabled`` is off."""
+    from formcheck.pose.follow import RunnerFollower
     from formcheck.pose.mediapipe_backend import MediaPipeEstimator
 
-    return MediaPipeEstimator(config.pose.model, config.pose.min_detection_confidence,
-                              config.pose.min_tracking_confidence)
+    model = MediaPipeEstimator(config.pose.model, config.pose.min_detection_confidence,
+                               config.pose.min_tracking_confidence)
+    return RunnerFollower(model, config.follow) if config.follow.enabled else model
 
 
 def estimate_track(reader: VideoReader, estimator: PoseEstimator, progress: Progress | None = None) -> PoseRun:
