@@ -17,7 +17,7 @@ import numpy as np
 from formcheck.config import FollowConfig
 from formcheck.pose import PoseEstimator, PoseFrame
 
-_MAP_WIDTH = 160  # pixels across the motion map
+_MAP_WIDTH = 160  # about this many pixels across the motion map
 
 
 class RunnerFollower:
@@ -44,11 +44,11 @@ class RunnerFollower:
                 self._calm_until = time_s + self._config.cooldown_s
             return found
         found = self._inner.estimate(rgb, time_s, out_size)
-        if time_s < self._calm_until:
+        if not found.found or time_s < self._calm_until:
             return found
-        mover = self._mover_box(width, height)
-        if found.found and mover is not None and self._motion_share(found, out_size) < self._config.min_motion_share:
-            self._box = mover
+        mover = self._largest_mover()
+        if mover is not None and self._motion_share(found, out_size, mover) < self._config.min_motion_share:
+            self._box = self._mover_box(mover, width, height)
             self.switches += 1
             return PoseFrame.empty()  # these landmarks belong to someone standing still
         return found
@@ -70,9 +70,8 @@ class RunnerFollower:
         return PoseFrame(xy=found.xy + offset, visibility=found.visibility, world=found.world, hands=hands)
 
     def _update_motion(self, rgb: np.ndarray, time_s: float) -> None:
-        height, width = rgb.shape[:2]
-        small = cv2.resize(rgb, (_MAP_WIDTH, max(1, round(_MAP_WIDTH * height / width))), interpolation=cv2.INTER_AREA)
-        gray = cv2.cvtColor(small, cv2.COLOR_RGB2GRAY).astype(np.float32)
+        step = max(1, rgb.shape[1] // _MAP_WIDTH)  # every step-th pixel: cheap, and enough for motion
+        gray = cv2.cvtColor(np.ascontiguousarray(rgb[::step, ::step]), cv2.COLOR_RGB2GRAY).astype(np.float32)
         if self._previous is not None:
             change = np.abs(gray - self._previous)
             keep = np.exp(-(time_s - self._previous_time) / self._config.motion_memory_s)
@@ -105,21 +104,14 @@ class RunnerFollower:
             return None  # too small to be a person (a flickering light)
         return labels == largest, tuple(stats[largest, :4])
 
-    def _motion_share(self, found: PoseFrame, out_size: tuple[int, int]) -> float:
-        """Share of the largest moving region inside the tracked person's landmark box (1 when there
-        is no clear mover)."""
-        mover = self._largest_mover()
-        if mover is None:
-            return 1.0
+    def _motion_share(self, found: PoseFrame, out_size: tuple[int, int], mover) -> float:
+        """Share of the largest moving region inside the tracked person's landmark box."""
         region, _ = mover
         x0, y0, x1, y1 = self._person_box(found, out_size, (region.shape[1], region.shape[0]), margin=1.0)
         return float(region[y0:y1, x0:x1].sum() / region.sum())
 
-    def _mover_box(self, width: int, height: int) -> tuple[int, int, int, int] | None:
+    def _mover_box(self, mover, width: int, height: int) -> tuple[int, int, int, int]:
         """A square crop (frame pixels) around the largest moving region."""
-        mover = self._largest_mover()
-        if mover is None:
-            return None
         region, (x, y, w, h) = mover
         scale = width / region.shape[1]
         cx, cy = (x + w / 2) * scale, (y + h / 2) * scale
