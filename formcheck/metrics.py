@@ -27,7 +27,7 @@ import pandas as pd
 
 from formcheck.config import MetricsConfig
 from formcheck.geometry import (
-    angle_below_horizontal_deg, body_scale, distance, joint_angle_deg, mean_of_seen, midpoint, point,
+    angle_below_horizontal_deg, distance, joint_angle_deg, mean_of_seen, midpoint, point,
     rolling_median,
 )
 from formcheck.landmarks import HAND_INDEX, POSE_INDEX
@@ -42,10 +42,11 @@ SIDES = ("left", "right")
 _FINGERS = ("index", "middle", "ring", "pinky")
 
 
-def frame_metrics(track: Track, view: ViewEstimate, config: MetricsConfig = MetricsConfig()) -> pd.DataFrame:
-    """One row per frame: ``time_s``, ``view``, ``facing``, ``body_scale_px`` and every metric column."""
+def frame_metrics(track: Track, view: ViewEstimate, scale: np.ndarray,
+                  config: MetricsConfig = MetricsConfig()) -> pd.DataFrame:
+    """One row per frame: ``time_s``, ``view``, ``facing``, ``body_scale_px`` and every metric column.
+    ``scale`` (T,) is the body scale in pixels (:func:`formcheck.geometry.body_scale`)."""
     xy = track.xy
-    scale = body_scale(track.times, xy, config.scale_window_s)
     side_view = view.view == "side"
     spread_view = np.isin(view.view, ("front", "back"))
     known_view = side_view | spread_view

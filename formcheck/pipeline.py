@@ -14,11 +14,11 @@ from importlib.metadata import version
 from pathlib import Path
 
 import numpy as np
-
 import pandas as pd
 
 from formcheck.config import Config
 from formcheck.errors import NoPersonError
+from formcheck.geometry import body_scale
 from formcheck.landmarks import HAND_SIDES, POSE_GROUPS, POSE_INDEX
 from formcheck.metrics import METRIC_COLUMNS, coverage, frame_metrics
 from formcheck.output import atomic_output_dir, write_json
@@ -84,8 +84,9 @@ def measure(track: Track, config: Config = Config(), baseline: Baseline | None =
     """View, strides, metrics and segments of a cleaned track. Without ``baseline`` the first strides
     of the clip are the baseline (see :func:`~formcheck.segments.baseline_strides`)."""
     view = estimate_view(track, config.view)
-    strides = detect_strides(track, config.strides)
-    frames = frame_metrics(track, view, config.metrics)
+    scale = body_scale(track.times, track.xy, config.metrics.scale_window_s)
+    strides = detect_strides(track, scale, config.strides)
+    frames = frame_metrics(track, view, scale, config.metrics)
     stride_table = per_stride(track.times, frames[list(METRIC_COLUMNS)], strides, config.metrics.min_stride_coverage)
     exclude = 0
     if baseline is None:

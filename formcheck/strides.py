@@ -18,7 +18,7 @@ import pandas as pd
 from scipy import signal
 
 from formcheck.config import StrideConfig
-from formcheck.geometry import body_scale, point
+from formcheck.geometry import point
 from formcheck.track import Track
 
 
@@ -45,9 +45,9 @@ class Strides:
         return pd.DataFrame({"start_s": start, "end_s": end, "cadence_spm": cadence})
 
 
-def detect_strides(track: Track, config: StrideConfig = StrideConfig()) -> Strides:
-    """Find steps and strides in a cleaned track (ankles first, wrists as a fallback)."""
-    scale = body_scale(track.times, track.xy, config.scale_window_s)
+def detect_strides(track: Track, scale: np.ndarray, config: StrideConfig = StrideConfig()) -> Strides:
+    """Find steps and strides in a cleaned track (ankles first, wrists as a fallback); ``scale`` (T,)
+    is the body scale in pixels (:func:`formcheck.geometry.body_scale`) the swing is divided by."""
     for source, (left, right) in {"ankles": ("left_ankle", "right_ankle"),
                                   "wrists": ("left_wrist", "right_wrist")}.items():
         swing = (point(track.xy, left) - point(track.xy, right)) / scale[:, None]
@@ -109,7 +109,7 @@ def per_stride(times: np.ndarray, frame_values: pd.DataFrame, strides: Strides, 
     """Median of each column of ``frame_values`` (one row per frame at ``times``) over each stride.
 
     A stride's value is NaN where fewer than ``min_coverage`` of its frames have one. Returns the
-    stride table with one column per metric added, plus ``coverage`` (share of frames with any value).
+    stride table (:meth:`Strides.table`) with one column per column of ``frame_values`` added.
     """
     table = strides.table()
     index = np.searchsorted(strides.bounds, times, side="right") - 1

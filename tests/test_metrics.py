@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from formcheck.config import Config, SegmentConfig
+from formcheck.config import Config, MetricsConfig, SegmentConfig
+from formcheck.geometry import body_scale
 from formcheck.metrics import frame_metrics
 from formcheck.pipeline import measure
 from formcheck.strides import detect_strides
@@ -11,8 +12,12 @@ from formcheck.view import estimate_view
 from tests.synthetic import GAP, TRUNK, constant, runner, step_at
 
 
+def scale(track):
+    return body_scale(track.times, track.xy, MetricsConfig().scale_window_s)
+
+
 def medians(track):
-    return frame_metrics(track, estimate_view(track)).median(numeric_only=True)
+    return frame_metrics(track, estimate_view(track), scale(track)).median(numeric_only=True)
 
 
 @pytest.mark.parametrize("facing", [1, -1])
@@ -37,7 +42,8 @@ def test_fist_relaxed_and_flat_hands_are_told_apart():
 
 @pytest.mark.parametrize("cadence", [150.0, 170.0, 190.0])
 def test_cadence_from_the_ankle_swing(cadence):
-    strides = detect_strides(runner(cadence_spm=cadence))
+    track = runner(cadence_spm=cadence)
+    strides = detect_strides(track, scale(track))
     assert strides.source == "ankles"
     assert strides.cadence_spm == pytest.approx(cadence, abs=2.0)
     assert np.median(np.diff(strides.bounds)) == pytest.approx(120.0 / cadence, abs=1 / 60)
@@ -49,7 +55,8 @@ def test_wrists_give_the_rhythm_when_the_feet_are_out_of_frame():
     for name in ("ankle", "heel", "foot_index", "knee"):
         from formcheck.landmarks import POSE_INDEX
         xy[:, [POSE_INDEX[f"left_{name}"], POSE_INDEX[f"right_{name}"]]] = np.nan
-    strides = detect_strides(track.replace(xy=xy))
+    feetless = track.replace(xy=xy)
+    strides = detect_strides(feetless, scale(feetless))
     assert strides.source == "wrists" and strides.cadence_spm == pytest.approx(170.0, abs=2.0)
 
 
@@ -113,6 +120,7 @@ def test_side_view_is_detected_and_a_spread_runner_reads_front_or_back():
 
 
 def test_metrics_outside_their_view_are_nan():
-    table = frame_metrics(runner(), estimate_view(runner()))
+    track = runner()
+    table = frame_metrics(track, estimate_view(track), scale(track))
     assert table["shoulder_width_ratio"].isna().all()  # needs front or back
     assert table["head_pitch_deg"].notna().mean() > 0.95
