@@ -6,6 +6,7 @@ with its code; ``--debug`` shows the traceback instead.
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import sys
 from collections.abc import Callable
@@ -111,13 +112,8 @@ def _fmt(value, spec: str) -> str:
 
 
 def _with_overrides(config, **pose_changes):
-    import dataclasses
-
+    """``config`` with the command line's pose options applied (PoseConfig validates them)."""
     changes = {k: v for k, v in pose_changes.items() if v is not None}
-    if "model" in changes and changes["model"] not in ("holistic", "pose"):
-        raise FormcheckError(f"--model must be 'holistic' or 'pose', got {changes['model']!r}")
-    if changes.get("max_height") is not None and changes["max_height"] < 64:
-        raise FormcheckError(f"--max-height must be at least 64 pixels, got {changes['max_height']}")
     return dataclasses.replace(config, pose=dataclasses.replace(config.pose, **changes)) if changes else config
 
 

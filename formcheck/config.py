@@ -18,6 +18,10 @@ from pathlib import Path
 
 from formcheck.errors import ConfigError
 
+#: The pose models that work offline with mediapipe 0.10.21's bundled weights.
+POSE_MODELS = ("holistic", "pose")
+MIN_MAX_HEIGHT = 64  # pixels: below this the model finds nobody
+
 
 @dataclass(frozen=True)
 class PoseConfig:
@@ -33,6 +37,14 @@ class PoseConfig:
     max_height: int | None = None
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
+
+    def __post_init__(self) -> None:
+        if self.model not in POSE_MODELS:
+            raise ConfigError(f"pose model (--model, or model in [pose]) must be one of {POSE_MODELS}, "
+                              f"got {self.model!r}")
+        if self.max_height is not None and self.max_height < MIN_MAX_HEIGHT:
+            raise ConfigError(f"--max-height (max_height in [pose]) must be at least {MIN_MAX_HEIGHT} pixels, "
+                              f"got {self.max_height}")
 
 
 @dataclass(frozen=True)

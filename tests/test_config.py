@@ -23,6 +23,8 @@ def test_toml_overrides_only_what_it_names(tmp_path):
     ("[smothing]\n", "unknown section"),
     ("[smoothing]\ncutoff_hz = 'fast'\n", "expected float"),
     ("[smoothing\n", "not valid TOML"),
+    ("[pose]\nmodel = 'huge'\n", "pose model"),
+    ("[pose]\nmax_height = 10\n", "at least 64 pixels"),
 ])
 def test_bad_config_names_the_problem(tmp_path, text, message):
     path = tmp_path / "bad.toml"

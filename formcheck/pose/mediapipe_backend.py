@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
+from formcheck.config import POSE_MODELS
 from formcheck.landmarks import HAND_SIDES
 from formcheck.pose import PoseFrame
-
-MODELS = ("holistic", "pose")
 
 
 class MediaPipeEstimator:
@@ -22,8 +21,8 @@ class MediaPipeEstimator:
 
     def __init__(self, model: str = "holistic", min_detection_confidence: float = 0.5,
                  min_tracking_confidence: float = 0.5) -> None:
-        if model not in MODELS:
-            raise ValueError(f"model must be one of {MODELS}, got {model!r}")
+        if model not in POSE_MODELS:
+            raise ValueError(f"model must be one of {POSE_MODELS}, got {model!r}")
         from mediapipe.python.solutions import holistic, pose
 
         options = dict(
