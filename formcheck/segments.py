@@ -21,6 +21,7 @@ import pandas as pd
 from formcheck.config import SegmentConfig
 from formcheck.errors import ConfigError
 from formcheck.metrics import METRIC_COLUMNS
+from formcheck.output import write_json
 
 
 @dataclass(frozen=True)
@@ -71,8 +72,6 @@ class Baseline:
                 "median": self.median, "spread": self.spread}
 
     def save(self, path: Path) -> None:
-        from formcheck.output import write_json
-
         write_json(path, self.to_dict())
 
     @classmethod

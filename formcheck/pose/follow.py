@@ -32,14 +32,13 @@ class RunnerFollower:
         self._previous_time = 0.0
         self._box: tuple[int, int, int, int] | None = None  # crop in frame pixels, while following
         self._calm_until = -np.inf  # no new switch before this time (s), after a crop found nobody
-        self.switches = 0  # how often the tracked person was found not to be the runner
 
     def estimate(self, rgb: np.ndarray, time_s: float, out_size: tuple[int, int]) -> PoseFrame:
         self._update_motion(rgb, time_s)
         height, width = rgb.shape[:2]
         if self._box is not None:
             found = self._estimate_in(rgb, self._box, time_s, out_size)
-            self._box = self._person_box(found, out_size, (width, height)) if found.found else None
+            self._box = self._crop_around(found, out_size, (width, height)) if found.found else None
             if not found.found:
                 self._calm_until = time_s + self._config.cooldown_s
             return found
@@ -49,7 +48,6 @@ class RunnerFollower:
         mover = self._largest_mover()
         if mover is not None and self._motion_share(found, out_size, mover) < self._config.min_motion_share:
             self._box = self._mover_box(mover, width, height)
-            self.switches += 1
             return PoseFrame.empty()  # these landmarks belong to someone standing still
         return found
 
@@ -107,7 +105,8 @@ class RunnerFollower:
     def _motion_share(self, found: PoseFrame, out_size: tuple[int, int], mover) -> float:
         """Share of the largest moving region inside the tracked person's landmark box."""
         region, _ = mover
-        x0, y0, x1, y1 = self._person_box(found, out_size, (region.shape[1], region.shape[0]), margin=1.0)
+        x0, y0, x1, y1 = _clip_box(*_landmark_box(found, out_size, (region.shape[1], region.shape[0])),
+                                   region.shape[1], region.shape[0])
         return float(region[y0:y1, x0:x1].sum() / region.sum())
 
     def _mover_box(self, mover, width: int, height: int) -> tuple[int, int, int, int]:
@@ -118,17 +117,20 @@ class RunnerFollower:
         side = max(w, h) * scale * self._config.crop_margin
         return _clip_box(cx - side / 2, cy - side / 2, cx + side / 2, cy + side / 2, width, height)
 
-    def _person_box(self, found: PoseFrame, out_size: tuple[int, int], size: tuple[int, int],
-                    margin: float | None = None) -> tuple[int, int, int, int]:
-        """The square box around the person's landmarks, ``margin`` (default ``crop_margin``) times
-        their larger side, in pixels of ``size``."""
-        pts = found.xy[np.isfinite(found.xy).all(axis=1)] * (size[0] / out_size[0], size[1] / out_size[1])
-        (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    def _crop_around(self, found: PoseFrame, out_size: tuple[int, int], size: tuple[int, int]) -> tuple[int, int, int, int]:
+        """A square crop around the person's landmarks, ``crop_margin`` times their larger side, in
+        pixels of ``size``."""
+        x0, y0, x1, y1 = _landmark_box(found, out_size, size)
         cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
-        if margin == 1.0:  # the tight box itself
-            return _clip_box(x0, y0, x1, y1, *size)
-        half = max(x1 - x0, y1 - y0) * (margin or self._config.crop_margin) / 2
+        half = max(x1 - x0, y1 - y0) * self._config.crop_margin / 2
         return _clip_box(cx - half, cy - half, cx + half, cy + half, *size)
+
+
+def _landmark_box(found: PoseFrame, out_size: tuple[int, int], size: tuple[int, int]) -> tuple[float, float, float, float]:
+    """The tight box (x0, y0, x1, y1) around the landmarks found, in pixels of ``size``."""
+    pts = found.xy[np.isfinite(found.xy).all(axis=1)] * (size[0] / out_size[0], size[1] / out_size[1])
+    (x0, y0), (x1, y1) = pts.min(axis=0), pts.max(axis=0)
+    return float(x0), float(y0), float(x1), float(y1)
 
 
 def _clip_box(x0: float, y0: float, x1: float, y1: float, width: int, height: int) -> tuple[int, int, int, int]:
