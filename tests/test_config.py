@@ -4,6 +4,7 @@ import pytest
 
 from formcheck.config import Config, load_config
 from formcheck.errors import ConfigError
+from tests.conftest import REPO
 
 
 def test_defaults_without_a_file():
@@ -34,6 +35,4 @@ def test_bad_config_names_the_problem(tmp_path, text, message):
 
 
 def test_the_shipped_example_config_loads_and_shows_the_defaults():
-    from tests.conftest import REPO
-
     assert load_config(REPO / "formcheck.example.toml") == Config()

@@ -5,6 +5,7 @@ import pytest
 
 from formcheck.config import Config, MetricsConfig, SegmentConfig
 from formcheck.geometry import body_scale
+from formcheck.landmarks import POSE_INDEX
 from formcheck.metrics import frame_metrics
 from formcheck.pipeline import measure
 from formcheck.strides import detect_strides
@@ -53,7 +54,6 @@ def test_wrists_give_the_rhythm_when_the_feet_are_out_of_frame():
     track = runner(cadence_spm=170.0)
     xy = track.xy.copy()
     for name in ("ankle", "heel", "foot_index", "knee"):
-        from formcheck.landmarks import POSE_INDEX
         xy[:, [POSE_INDEX[f"left_{name}"], POSE_INDEX[f"right_{name}"]]] = np.nan
     feetless = track.replace(xy=xy)
     strides = detect_strides(feetless, scale(feetless))
@@ -108,8 +108,6 @@ def test_an_external_baseline_flags_a_runner_tight_from_the_start():
 def test_side_view_is_detected_and_a_spread_runner_reads_front_or_back():
     track = runner()
     assert estimate_view(track).main_view() == "side"
-    from formcheck.landmarks import POSE_INDEX
-
     xy = track.xy.copy()
     for part in ("shoulder", "hip"):
         xy[:, POSE_INDEX[f"left_{part}"], 0] += 120  # runner's left on the picture's right: from the front
