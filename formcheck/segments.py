@@ -105,6 +105,25 @@ def baseline_label(stride_table: pd.DataFrame, baseline_table: pd.DataFrame) -> 
     return f"your first {seconds:.0f} s"
 
 
+def rule_limits(rule: Rule, baseline: Baseline, config: SegmentConfig) -> tuple[float, float]:
+    """(threshold, needed) for one rule, in the metric's units: the configured smallest change that
+    counts (scaled by the baseline value for relative rules), and the change the tight way a stride
+    actually needs, the larger of the threshold and ``noise_factor`` x the baseline's spread. NaN
+    when the baseline lacks the metric."""
+    base, spread = baseline.median[rule.metric], baseline.spread[rule.metric]
+    threshold = getattr(config, rule.threshold) * (abs(base) if rule.relative else 1.0)
+    needed = max(threshold, config.noise_factor * spread) if np.isfinite(spread) else threshold
+    return threshold, needed
+
+
+def tight_change(rule: Rule, values: np.ndarray, baseline: Baseline) -> np.ndarray:
+    """How far ``values`` moved from the baseline median the tight way (the rule's direction, or
+    either way for two-way rules), in the metric's units; negative = the relaxed way. NaN where the
+    value or the baseline is missing."""
+    change = np.asarray(values, dtype=float) - baseline.median[rule.metric]
+    return np.abs(change) if rule.direction == 0 else change * rule.direction
+
+
 def deviations(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentConfig) -> pd.DataFrame:
     """Per stride and rule: how far the stride moved the tight way, in units of the rule's threshold
     (>= 1 means it deviates), or 0 where it did not (NaN where not measured). Also the absolute
@@ -112,13 +131,9 @@ def deviations(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentCo
     out = pd.DataFrame(index=stride_table.index)
     for rule in RULES:
         values = stride_table[rule.metric].to_numpy(dtype=float)
-        base, spread = baseline.median[rule.metric], baseline.spread[rule.metric]
-        threshold = getattr(config, rule.threshold) * (abs(base) if rule.relative else 1.0)
-        change = values - base
-        tight = np.abs(change) if rule.direction == 0 else change * rule.direction
-        needed = max(threshold, config.noise_factor * spread) if np.isfinite(spread) else threshold
-        score = np.where(tight >= needed, tight / threshold, 0.0)
-        out[rule.metric] = np.where(np.isfinite(values) & np.isfinite(base), score, np.nan)
+        threshold, needed = rule_limits(rule, baseline, config)
+        tight = tight_change(rule, values, baseline)
+        out[rule.metric] = np.where(np.isfinite(tight), np.where(tight >= needed, tight / threshold, 0.0), np.nan)
     curl = stride_table["hand_curl_deg"].to_numpy(dtype=float)
     out["fist"] = np.where(np.isfinite(curl), (curl >= config.fist_curl_deg).astype(float), np.nan)
     out["flat_hand"] = np.where(np.isfinite(curl), (curl <= config.flat_curl_deg).astype(float), np.nan)
