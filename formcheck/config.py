@@ -21,6 +21,7 @@ from formcheck.errors import ConfigError
 #: The pose models that work offline with mediapipe 0.10.21's bundled weights.
 POSE_MODELS = ("holistic", "pose")
 MIN_MAX_HEIGHT = 64  # pixels: below this the model finds nobody
+X264_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower", "veryslow")
 
 
 @dataclass(frozen=True)
@@ -183,6 +184,50 @@ class SegmentConfig:
 
 
 @dataclass(frozen=True)
+class QualityConfig:
+    """When to warn that the clip limits the evidence (warnings go to summary.json and the report).
+
+    ``min_trunk_share``: the runner's hip-to-ear trunk should span at least this share of the frame
+    height. ``min_strides``: fewer measurable strides than this are too few for a baseline and a
+    comparison. ``min_person_share``: the runner should be found in at least this share of frames.
+    ``min_visibility``: the model's median confidence (0-1) in the head and shoulder landmarks.
+    ``walking_below_spm`` / ``slow_motion_below_spm``: a cadence (steps/min) below the first is a
+    walking pace, below the second too slow for any gait at real speed (a slow-motion clip).
+    """
+
+    min_trunk_share: float = 0.15
+    min_strides: int = 6
+    min_person_share: float = 0.8
+    min_visibility: float = 0.6
+    walking_below_spm: float = 140.0
+    slow_motion_below_spm: float = 100.0
+
+
+@dataclass(frozen=True)
+class OverlayConfig:
+    """The annotated overlay video.
+
+    ``max_height``: scale the video down to at most this many pixels high (None = the clip's own
+    size); smaller is faster to write and to play. ``crf``: x264 constant quality, 0-51 (lower =
+    sharper and larger; 23 is x264's default). ``preset``: x264 speed preset, "ultrafast" to
+    "veryslow" (faster = larger file at the same quality).
+    """
+
+    max_height: int | None = 1280
+    crf: int = 23
+    preset: str = "superfast"
+
+    def __post_init__(self) -> None:
+        if self.max_height is not None and self.max_height < MIN_MAX_HEIGHT:
+            raise ConfigError(f"--video-height (max_height in [overlay]) must be at least {MIN_MAX_HEIGHT} "
+                              f"pixels, got {self.max_height}")
+        if not 0 <= self.crf <= 51:
+            raise ConfigError(f"crf in [overlay] must be 0-51, got {self.crf}")
+        if self.preset not in X264_PRESETS:
+            raise ConfigError(f"preset in [overlay] must be one of {X264_PRESETS}, got {self.preset!r}")
+
+
+@dataclass(frozen=True)
 class Config:
     """All settings. Build with defaults, or :func:`load_config` from a TOML file."""
 
@@ -193,6 +238,8 @@ class Config:
     strides: StrideConfig = field(default_factory=StrideConfig)
     metrics: MetricsConfig = field(default_factory=MetricsConfig)
     segments: SegmentConfig = field(default_factory=SegmentConfig)
+    quality: QualityConfig = field(default_factory=QualityConfig)
+    overlay: OverlayConfig = field(default_factory=OverlayConfig)
 
     def as_dict(self) -> dict:
         """Plain nested dict of every setting (for summary.json)."""

@@ -23,6 +23,7 @@ from formcheck.landmarks import HAND_SIDES, POSE_GROUPS, POSE_INDEX
 from formcheck.metrics import METRIC_COLUMNS, coverage, frame_metrics
 from formcheck.output import atomic_output_dir, write_json
 from formcheck.pose import PoseEstimator
+from formcheck.quality import capture_warnings
 from formcheck.segments import Baseline, baseline_label, baseline_strides, find_segments
 from formcheck.smoothing import smooth_track
 from formcheck.strides import Strides, detect_strides, per_stride
@@ -31,6 +32,7 @@ from formcheck.video import VideoInfo, VideoReader
 from formcheck.view import ViewEstimate, estimate_view
 
 Progress = Callable[[int, int | None], None]
+OVERLAY_NAME = "overlay.mp4"
 
 
 @dataclass
@@ -46,7 +48,10 @@ class PoseRun:
 @dataclass
 class Measurements:
     """What the cleaned track says: view, rhythm, metrics per frame and per stride, the baseline
-    they are judged against, and the 'running tight' segments found."""
+    they are judged against, and the 'running tight' segments found. ``raw_frame_metrics`` are the
+    same metrics computed from the raw (uncleaned) track with the same view and body scale, to show
+    what cleaning did; None when no raw track was given. ``own_baseline_strides``: how many first
+    strides of the clip formed the baseline (0 when it came from elsewhere)."""
 
     view: ViewEstimate
     strides: Strides
@@ -54,6 +59,8 @@ class Measurements:
     stride_metrics: pd.DataFrame
     baseline: Baseline
     segments: pd.DataFrame
+    raw_frame_metrics: pd.DataFrame | None = None
+    own_baseline_strides: int = 0
 
     def summary(self) -> dict:
         """The measurement part of summary.json."""
@@ -80,9 +87,11 @@ class Measurements:
         }
 
 
-def measure(track: Track, config: Config = Config(), baseline: Baseline | None = None) -> Measurements:
+def measure(track: Track, config: Config = Config(), baseline: Baseline | None = None,
+            raw_track: Track | None = None) -> Measurements:
     """View, strides, metrics and segments of a cleaned track. Without ``baseline`` the first strides
-    of the clip are the baseline (see :func:`~formcheck.segments.baseline_strides`)."""
+    of the clip are the baseline (see :func:`~formcheck.segments.baseline_strides`). With
+    ``raw_track`` (the same frames before cleaning) its metrics are computed too, for comparison."""
     view = estimate_view(track, config.view)
     scale = body_scale(track.times, track.xy, config.metrics.scale_window_s)
     strides = detect_strides(track, scale, config.strides)
@@ -94,8 +103,10 @@ def measure(track: Track, config: Config = Config(), baseline: Baseline | None =
         baseline = Baseline.from_strides(reference, baseline_label(stride_table, reference))
         exclude = len(reference)
     segments = find_segments(stride_table, baseline, config.segments, exclude=exclude)
+    raw_frames = frame_metrics(raw_track, view, scale, config.metrics) if raw_track is not None else None
     return Measurements(view=view, strides=strides, frame_metrics=frames, stride_metrics=stride_table,
-                        baseline=baseline, segments=segments)
+                        baseline=baseline, segments=segments, raw_frame_metrics=raw_frames,
+                        own_baseline_strides=exclude)
 
 
 @dataclass
@@ -172,8 +183,10 @@ def analyze_clip(clip: Path, config: Config = Config(), estimator: PoseEstimator
     track = smooth_track(raw, config.smoothing)
     smoothing_s = time.perf_counter() - started
     started = time.perf_counter()
-    measurements = measure(track, config, baseline)
+    measurements = measure(track, config, baseline, raw_track=raw)
     measuring_s = time.perf_counter() - started
+    warnings = run.warnings + capture_warnings(raw, measurements.frame_metrics, measurements.stride_metrics,
+                                               measurements.strides, config.quality)
     summary = {
         "formcheck_version": version("formcheck"),
         "clip": run.info.as_dict(),
@@ -188,11 +201,11 @@ def analyze_clip(clip: Path, config: Config = Config(), estimator: PoseEstimator
             "measuring_s": measuring_s,
         },
         **measurements.summary(),
-        "warnings": run.warnings,
+        "warnings": warnings,
         "config": config.as_dict(),
     }
     return Analysis(info=run.info, raw_track=raw, track=track, measurements=measurements, config=config,
-                    summary=summary, warnings=run.warnings)
+                    summary=summary, warnings=warnings)
 
 
 def detection_coverage(track: Track, min_visibility: float) -> dict[str, float]:
@@ -211,9 +224,16 @@ def detection_coverage(track: Track, min_visibility: float) -> dict[str, float]:
     return coverage
 
 
-def write_analysis(analysis: Analysis, out_dir: Path) -> Path:
+def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report: bool = True,
+                   progress: Progress | None = None) -> Path:
     """Write the output folder atomically: raw and clean tracks, per-frame and per-stride metrics,
-    segments (CSV), the baseline used, and ``summary.json``."""
+    segments (CSV), the baseline used, plots (``plots/``), and ``summary.json``; with ``video`` the
+    annotated ``overlay.mp4`` (``progress`` follows its frames), with ``report`` the ``report.html``
+    page that shows it all."""
+    from formcheck.overlay.render import render_overlay
+    from formcheck.plots import save_plots
+    from formcheck.report import write_report
+
     out_dir = Path(out_dir)
     m = analysis.measurements
     with atomic_output_dir(out_dir) as staging:
@@ -223,6 +243,11 @@ def write_analysis(analysis: Analysis, out_dir: Path) -> Path:
         m.stride_metrics.to_csv(staging / "stride_metrics.csv", index_label="stride")
         m.segments.to_csv(staging / "segments.csv", index=False)
         m.baseline.save(staging / "baseline.json")
-        files = sorted(p.name for p in staging.iterdir()) + ["summary.json"]
-        write_json(staging / "summary.json", {**analysis.summary, "files": files})
+        plots = [p.relative_to(staging).as_posix() for p in save_plots(m, analysis.config, staging / "plots")]
+        if video:
+            render_overlay(analysis, staging / OVERLAY_NAME, analysis.config.overlay, progress)
+        if report:
+            write_report(analysis, staging, OVERLAY_NAME if video else None, plots)
+        files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
+        write_json(staging / "summary.json", {**analysis.summary, "files": sorted(files + ["summary.json"])})
     return out_dir.resolve()

@@ -1,0 +1,160 @@
+"""Everything the overlay draws, computed once per clip from an analysis, in output pixels.
+
+Drawing a frame then only looks values up: landmarks scaled to the output size, which side of the
+head is the near one, each hand's state, the gauge readings of the stride the frame falls in, and
+the segments. Times are the clip's presentation times in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from formcheck.config import Config, SegmentConfig
+from formcheck.metrics import hand_curl_deg, near_side
+from formcheck.segments import RULES, Baseline, rule_limits, tight_change
+from formcheck.track import Track
+
+#: Short gauge names, in the order the panel lists them.
+GAUGE_LABELS = {
+    "shoulder_elevation_ratio": "shoulders up",
+    "head_pitch_deg": "head pitch",
+    "forward_head_deg": "head forward",
+    "shoulder_width_ratio": "upper back width",
+    "shoulder_offset_ratio": "shoulder carriage",
+    "hand_curl_deg": "finger curl",
+    "hand_height_ratio": "hands high",
+}
+_UNIT_FORMAT = {"deg": "{:.0f}\u00b0", "ratio": "{:.2f}"}
+_DASH = "\u2013"
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """One panel row for one stride: ``value`` (the stride's median, formatted with its baseline),
+    ``level`` = the move the tight way over the change needed to count (>= 1 deviates; negative
+    = the relaxed way; NaN = not measured in this stride)."""
+
+    label: str
+    text: str
+    level: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A tight segment as shown: start and end (s), severity label and short reasons."""
+
+    start_s: float
+    end_s: float
+    severity: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Per-frame drawing data for one clip at one output size.
+
+    - ``times`` (T,) s; ``xy`` (T, 33, 2) output pixels, NaN where not trusted; ``hands``
+      (T, 2, 21, 2) output pixels, NaN where no hand; ``hand_state`` (T, 2): "fist", "flat",
+      "relaxed" or "" (no hand); ``near`` (T,) "left" / "right".
+    - ``metrics``: the per-frame metrics table (same rows as ``times``).
+    - ``stride_starts`` / ``stride_ends`` (N,) s and ``gauges``: N lists of :class:`Gauge`.
+    - ``segments``; ``baseline_span``: (start, end) s of the clip's own baseline strides, or None
+      when the baseline came from elsewhere.
+    """
+
+    width: int
+    height: int
+    times: np.ndarray
+    xy: np.ndarray
+    hands: np.ndarray
+    hand_state: np.ndarray
+    near: np.ndarray
+    metrics: pd.DataFrame
+    stride_starts: np.ndarray
+    stride_ends: np.ndarray
+    gauges: list[list[Gauge]]
+    segments: list[Segment]
+    baseline_span: tuple[float, float] | None
+
+    def frame_index(self, time_s: float) -> int:
+        """Row of the frame shown at ``time_s`` (the nearest time)."""
+        i = int(np.searchsorted(self.times, time_s))
+        if i == len(self.times) or (i > 0 and time_s - self.times[i - 1] < self.times[i] - time_s):
+            i -= 1
+        return i
+
+    def stride_at(self, time_s: float) -> int | None:
+        """Index of the stride that contains ``time_s``, or None."""
+        i = int(np.searchsorted(self.stride_starts, time_s, side="right")) - 1
+        return i if 0 <= i < len(self.stride_ends) and time_s < self.stride_ends[i] else None
+
+    def segment_at(self, time_s: float) -> Segment | None:
+        """The tight segment that contains ``time_s``, or None."""
+        return next((s for s in self.segments if s.start_s <= time_s <= s.end_s), None)
+
+
+def build_scene(track: Track, frame_metrics: pd.DataFrame, stride_metrics: pd.DataFrame, baseline: Baseline,
+                segments: pd.DataFrame, config: Config, size: tuple[int, int],
+                own_baseline_strides: int) -> Scene:
+    """The scene for ``track`` drawn on frames of ``size`` (width, height) pixels.
+    ``own_baseline_strides``: how many first strides formed the baseline (0 if it came from elsewhere)."""
+    width, height = size
+    factor = np.array([width / track.meta["width"], height / track.meta["height"]])
+    seen = track.visibility >= config.smoothing.min_visibility
+    xy = np.where(seen[..., None], track.xy * factor, np.nan)
+    starts = stride_metrics["start_s"].to_numpy(dtype=float)
+    ends = stride_metrics["end_s"].to_numpy(dtype=float)
+    baseline_span = (float(starts[0]), float(ends[own_baseline_strides - 1])) if own_baseline_strides else None
+    return Scene(
+        width=width, height=height, times=np.asarray(track.times), xy=xy,
+        hands=track.hands[..., :2] * factor, hand_state=_hand_states(track.hands, config.segments),
+        near=near_side(track, config.metrics.near_side_window_s), metrics=frame_metrics,
+        stride_starts=starts, stride_ends=ends,
+        gauges=_gauges(stride_metrics, frame_metrics, baseline, config.segments),
+        segments=[Segment(r.start_s, r.end_s, r.severity_label, _short_reasons(r.reasons))
+                  for r in segments.itertuples()],
+        baseline_span=baseline_span,
+    )
+
+
+def _hand_states(hands: np.ndarray, config: SegmentConfig) -> np.ndarray:
+    states = np.full(hands.shape[:2], "", dtype=object)
+    for side in range(hands.shape[1]):
+        curl = hand_curl_deg(hands[:, side:side + 1])
+        states[:, side] = np.where(np.isnan(curl), "", np.where(
+            curl >= config.fist_curl_deg, "fist", np.where(curl <= config.flat_curl_deg, "flat", "relaxed")))
+    return states
+
+
+def _gauges(stride_metrics: pd.DataFrame, frame_metrics: pd.DataFrame, baseline: Baseline,
+            config: SegmentConfig) -> list[list[Gauge]]:
+    """Per stride, a gauge for each rule metric measured somewhere in the clip."""
+    rules = [r for r in RULES if frame_metrics[r.metric].notna().any()]
+    rows = [[] for _ in range(len(stride_metrics))]
+    for rule in rules:
+        values = stride_metrics[rule.metric].to_numpy(dtype=float)
+        _, needed = rule_limits(rule, baseline, config)
+        levels = tight_change(rule, values, baseline) / needed
+        if rule.metric == "hand_curl_deg":  # the absolute fist / flat-hand heuristics count too
+            levels = np.where((values >= config.fist_curl_deg) | (values <= config.flat_curl_deg),
+                              np.maximum(levels, 1.0), levels)
+        unit = _UNIT_FORMAT["deg" if rule.metric.endswith("_deg") else "ratio"]
+        base = baseline.median[rule.metric]
+        base_text = _DASH if np.isnan(base) else unit.format(base)
+        for i, (value, level) in enumerate(zip(values, levels)):
+            text = _DASH if np.isnan(value) else f"{unit.format(value)} (base {base_text})"
+            rows[i].append(Gauge(GAUGE_LABELS[rule.metric], text, float(level)))
+    return rows
+
+
+def _short_reasons(reasons: str) -> tuple[str, ...]:
+    """The segment's reasons without the comparison tail, for a banner: "shoulders 18% closer to the ears"."""
+    short = []
+    for reason in filter(None, reasons.split("; ")):
+        for cut in (" than in ", " ("):
+            reason = reason.split(cut)[0]
+        short.append(reason)
+    return tuple(short)

@@ -1,0 +1,69 @@
+"""Capture-quality warnings: what about the clip limits the evidence, said with what to do about it.
+
+Each check reads the analysis (never the pixels again) and returns a sentence a runner can act on:
+film closer, film longer, keep the runner in frame, or note that the pace is not a running pace
+(walking, or a slow-motion clip whose stretched time makes every stride look slow). Thresholds live
+in :class:`~formcheck.config.QualityConfig`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from formcheck.config import QualityConfig
+from formcheck.landmarks import POSE_INDEX
+from formcheck.metrics import METRIC_COLUMNS
+from formcheck.strides import Strides
+from formcheck.track import Track
+
+_HEAD_AND_SHOULDERS = [POSE_INDEX[f"{side}_{part}"] for side in ("left", "right") for part in ("ear", "shoulder")]
+
+
+def capture_warnings(raw_track: Track, frame_metrics: pd.DataFrame, stride_metrics: pd.DataFrame,
+                     strides: Strides, config: QualityConfig) -> list[str]:
+    """Plain-words warnings about the clip, most serious first (empty when nothing limits the evidence).
+
+    ``raw_track``: the model's landmarks before cleaning (for detection rate and confidence);
+    ``frame_metrics`` / ``stride_metrics``: the measurements (for body scale and measurable strides)."""
+    warnings = []
+    found = raw_track.found
+    if found.mean() < config.min_person_share:
+        warnings.append(
+            f"the runner was found in only {found.mean():.0%} of the frames (covered time "
+            f"{_covered_seconds(raw_track):.1f} of {raw_track.times[-1] - raw_track.times[0]:.1f} s); "
+            "metrics are blank where the runner is missing: keep the whole runner in frame")
+    share = float(np.nanmedian(frame_metrics["body_scale_px"])) / raw_track.meta["height"] \
+        if frame_metrics["body_scale_px"].notna().any() else np.nan
+    if np.isfinite(share) and share < config.min_trunk_share:
+        warnings.append(
+            f"the runner is small in the frame (trunk about {share:.0%} of the frame height); small "
+            "landmark errors become large angle errors: film closer, or zoom, so the runner fills most "
+            "of the height")
+    confidence = float(np.nanmedian(raw_track.visibility[found][:, _HEAD_AND_SHOULDERS])) if found.any() else np.nan
+    if np.isfinite(confidence) and confidence < config.min_visibility:
+        warnings.append(
+            f"low landmark confidence (median {confidence:.2f} for the head and shoulders); light the "
+            "runner well and avoid blur, clutter and backlight")
+    cadence = strides.cadence_spm
+    if np.isfinite(cadence) and cadence < config.slow_motion_below_spm:
+        warnings.append(
+            f"cadence reads {cadence:.0f} steps/min, far below any running pace: slow motion suspected (a "
+            "phone's slow-motion clip stretches time; angles and ratios still hold, cadence does not), "
+            "or the person is not running")
+    elif np.isfinite(cadence) and cadence < config.walking_below_spm:
+        warnings.append(
+            f"cadence reads {cadence:.0f} steps/min, below a running pace (about 150-200): walking, "
+            "or a slow-motion clip; formcheck's rules are made for running, so treat this verdict with care")
+    measurable = int(stride_metrics[list(METRIC_COLUMNS)].notna().any(axis=1).sum())
+    if measurable < config.min_strides:
+        warnings.append(
+            f"only {measurable} measurable strides: too few to set a baseline and compare against it; "
+            "film at least 30 s of steady running")
+    return warnings
+
+
+def _covered_seconds(track: Track) -> float:
+    """Seconds of the clip between consecutive frames in which the runner was found."""
+    found = track.found
+    return float(np.diff(track.times)[found[:-1] & found[1:]].sum())

@@ -1,0 +1,131 @@
+"""The overlay video: drawn where the landmarks are, at the source's timing, in a format browsers play."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import av
+import numpy as np
+import pytest
+
+from formcheck.config import Config, OverlayConfig
+from formcheck.landmarks import POSE_INDEX
+from formcheck.overlay import style
+from formcheck.overlay.render import render_overlay
+from formcheck.pipeline import Analysis, measure
+from formcheck.track import Track
+from formcheck.video import VideoReader, probe
+from tests import synthetic
+from tests.clips import write_clip
+from tests.conftest import RUN01, sample
+
+BACKGROUND = (40, 40, 40)
+FPS = 30.0
+
+
+def decoded(path: Path) -> list[tuple[float, np.ndarray]]:
+    with VideoReader(path) as reader:
+        return [(f.time_s, f.rgb) for f in reader.frames()]
+
+
+def near(pixel: np.ndarray, color: tuple[int, int, int], tolerance: int = 45) -> bool:
+    return bool(np.abs(pixel.astype(int) - color).max() <= tolerance)
+
+
+@pytest.fixture(scope="module")
+def synthetic_overlay(tmp_path_factory) -> tuple[Analysis, list[tuple[float, np.ndarray]]]:
+    """A synthetic runner (1080x1920 track) who shrugs at 6 s, drawn over a plain 540x960 clip."""
+    folder = tmp_path_factory.mktemp("overlay")
+    track = synthetic.runner(seconds=12.0, fps=FPS, shrug=synthetic.step_at(6.0, 0.0, 0.1), noise_px=0.0)
+    frames = [np.full((960, 540, 3), BACKGROUND, dtype=np.uint8)] * len(track)
+    clip = write_clip(folder / "plain.mp4", frames, track.times)
+    config = Config()
+    analysis = Analysis(info=probe(clip), raw_track=track, track=track, measurements=measure(track, config),
+                        config=config, summary={})
+    out = folder / "overlay.mp4"
+    render_overlay(analysis, out, OverlayConfig(max_height=960))
+    return analysis, decoded(out)
+
+
+def test_joints_and_bones_are_drawn_where_the_landmarks_are(synthetic_overlay):
+    analysis, frames = synthetic_overlay
+    xy = analysis.track.xy / 2.0  # track in 1080x1920 pixels, video in 540x960
+    for i in (15, 150, 300):
+        rgb = frames[i][1]
+        elbow = xy[i, POSE_INDEX["left_elbow"]]
+        x, y = elbow.round().astype(int)
+        assert near(rgb[y, x], style.JOINT), f"frame {i}: no joint at the elbow"
+        upper_arm = ((xy[i, POSE_INDEX["left_shoulder"]] + elbow) / 2).round().astype(int)
+        assert near(rgb[upper_arm[1], upper_arm[0]], style.UPPER_BODY), f"frame {i}: no upper-arm bone"
+        thigh = ((xy[i, POSE_INDEX["left_hip"]] + xy[i, POSE_INDEX["left_knee"]]) / 2).round().astype(int)
+        assert near(rgb[thigh[1], thigh[0]], style.LOWER_BODY), f"frame {i}: no thigh bone"
+        assert near(rgb[450, 530], BACKGROUND, 12), f"frame {i}: drew far from the runner"
+
+
+def test_hand_rings_show_the_hand_state(synthetic_overlay):
+    analysis, frames = synthetic_overlay
+    rgb = frames[150][1]
+    hand = analysis.track.hands[150, 0, :, :2] / 2.0
+    centre = np.nanmean(hand, axis=0)
+    radius = max(np.nanmax(np.linalg.norm(hand - centre, axis=1)) * 1.15, 14 * 540 / 720)
+    ring = [rgb[int(round(centre[1] + radius * np.sin(a))), int(round(centre[0] + radius * np.cos(a)))]
+            for a in np.linspace(0, 2 * np.pi, 24, endpoint=False)]
+    assert sum(near(p, style.RELAXED) for p in ring) >= 12  # 45 deg curl: relaxed, green ring
+
+
+def test_banner_and_timeline_mark_the_tight_segment(synthetic_overlay):
+    analysis, frames = synthetic_overlay
+    segments = analysis.measurements.segments
+    assert len(segments) == 1
+    start, end = segments["start_s"].iat[0], segments["end_s"].iat[0]
+    height, width = frames[0][1].shape[:2]
+    strip_row = height - 6  # inside the timeline strip at the bottom
+    before = next(rgb for t, rgb in frames if t < start - 1.0 and t > 1.0)
+    inside = next(rgb for t, rgb in frames if start + 0.5 < t < end - 0.5)
+    banner_row = height - 60  # just above the timeline, where the banner sits
+    assert near(inside[banner_row, width - 20], (170, 20, 20), 60)
+    assert near(before[banner_row, width - 20], BACKGROUND, 12)
+    def column(t: float) -> int:
+        return int(t / analysis.track.times[-1] * (width - 1))
+
+    strides = analysis.measurements.stride_metrics
+    baseline_end = strides["end_s"].iat[analysis.measurements.own_baseline_strides - 1]
+    assert near(before[strip_row, column((start + end) / 2)], style.TIGHT)
+    assert near(before[strip_row, column((strides["start_s"].iat[0] + baseline_end) / 2)], style.BASELINE)
+
+
+def test_overlay_keeps_the_source_timing_and_plays_in_browsers(analysed):
+    source = sample(RUN01)
+    overlay = analysed(RUN01) / "overlay.mp4"
+    with av.open(str(overlay)) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264"
+        assert stream.codec_context.format.name == "yuv420p"
+        times = [f.time for f in container.decode(stream)]
+        width, height = stream.codec_context.width, stream.codec_context.height
+    with VideoReader(source) as reader:
+        source_times = [f.time_s for f in reader.frames()]
+        info = reader.info
+    frame_s = 1.0 / info.average_fps
+    assert abs(len(times) - len(source_times)) <= 1
+    assert abs(times[-1] - source_times[-1]) <= frame_s
+    assert np.allclose(times[:len(source_times)], source_times[:len(times)], atol=1e-4)
+    assert height <= 1280 and abs(width / height - info.width / info.height) < 0.01
+    data = overlay.read_bytes()
+    assert 0 <= data.find(b"moov") < data.find(b"mdat")  # +faststart: the index comes before the frames
+
+
+def test_overlay_draws_on_the_runner_in_real_footage(analysed):
+    """Where the cleaned track puts the near elbow, the overlay shows a white joint dot."""
+    folder = analysed(RUN01)
+    track = Track.load(folder / "track_smooth")
+    frames = decoded(folder / "overlay.mp4")
+    height = frames[0][1].shape[0]
+    factor = height / track.meta["height"]
+    hits = 0
+    checked = range(30, len(frames), 60)
+    for i in checked:
+        side = max(("left", "right"), key=lambda s: track.visibility[i, POSE_INDEX[f"{s}_elbow"]])
+        x, y = (track.xy[i, POSE_INDEX[f"{side}_elbow"]] * factor).round().astype(int)
+        hits += near(frames[i][1][y, x], style.JOINT, 60)
+    assert hits >= len(checked) - 1
