@@ -35,23 +35,31 @@ def analyze(
     model: Annotated[Optional[str], typer.Option(help="Pose model: 'holistic' (with finger landmarks) or 'pose' (faster, no fingers).")] = None,
     max_height: Annotated[Optional[int], typer.Option(help="Analyse frames scaled down to at most this many pixels high (faster).")] = None,
     baseline: Annotated[Optional[Path], typer.Option(help="Judge against this relaxed reference instead of the clip's first 20 s: an early-run clip, its output folder, or a baseline.json.")] = None,
+    video: Annotated[bool, typer.Option("--video/--no-video", help="Write the annotated overlay.mp4 (skip it to save time).")] = True,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html, the page that shows the verdict, video and plots.")] = True,
+    video_height: Annotated[Optional[int], typer.Option(help="Scale overlay.mp4 down to at most this many pixels high [default: 1280].")] = None,
     debug: Debug = False,
 ) -> None:
-    """Measure the runner in CLIP, find 'running tight' segments, and write everything to an output folder."""
+    """Measure the runner in CLIP, find 'running tight' segments, and write the overlay video, plots,
+    report.html and the data (CSV/JSON) to an output folder."""
     from formcheck.config import load_config
     from formcheck.pipeline import analyze_clip, default_output_dir, write_analysis
 
     def run() -> None:
-        config = _with_overrides(load_config(config_file), model=model, max_height=max_height)
+        config = _with_overrides(load_config(config_file), "pose", model=model, max_height=max_height)
+        config = _with_overrides(config, "overlay", max_height=video_height)
         reference = _load_baseline(baseline, config) if baseline else None
         out_dir = out or default_output_dir(clip)
         with _progress_bar(f"analysing {clip.name}") as progress:
             analysis = analyze_clip(clip, config, progress=progress, baseline=reference)
-        written = write_analysis(analysis, out_dir)
+        with _progress_bar("writing overlay.mp4" if video else "writing results") as progress:
+            written = write_analysis(analysis, out_dir, video=video, report=report, progress=progress)
         for warning in analysis.warnings:
             console.print(f"[yellow]warning:[/] {warning}")
         _print_verdict(analysis.summary)
         print(f"wrote {written}")
+        if report:
+            print(f"open {written / 'report.html'}")
 
     _run(run, debug)
 
@@ -111,10 +119,13 @@ def _fmt(value, spec: str) -> str:
     return "-" if value is None or value != value else format(value, spec)
 
 
-def _with_overrides(config, **pose_changes):
-    """``config`` with the command line's pose options applied (PoseConfig validates them)."""
-    changes = {k: v for k, v in pose_changes.items() if v is not None}
-    return dataclasses.replace(config, pose=dataclasses.replace(config.pose, **changes)) if changes else config
+def _with_overrides(config, section: str, **changes):
+    """``config`` with the command line's options for one section applied (None = not given); the
+    section's dataclass validates them."""
+    changes = {k: v for k, v in changes.items() if v is not None}
+    if not changes:
+        return config
+    return dataclasses.replace(config, **{section: dataclasses.replace(getattr(config, section), **changes)})
 
 
 class _progress_bar:

@@ -70,3 +70,20 @@ def test_every_sample_clip_runs_through_analyze(analysed, name):
     assert summary["frames_analysed"] == len(container_times(sample(name)))
     assert 0 < summary["coverage"]["person"] <= 1
     print(f"{name}: person found in {summary['coverage']['person']:.1%} of {summary['frames_analysed']} frames")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name, phrase", [
+    ("neg01_walk_side_indoor.mp4", "below a running pace"),          # walking, not running
+    ("run02_treadmill_side_lab_31s.mp4", "slow motion suspected"),    # about 2x slow motion
+    ("run10_track_sprint_small_in_frame.mp4", "small in the frame"),  # sprinters far from the camera
+    ("run08_outdoor_side_passby_female_1080p50.mp4", "found in only"),  # runs through the frame
+])
+def test_capture_problems_of_real_clips_are_warned_about(analysed, name, phrase):
+    summary = json.loads((analysed(name) / "summary.json").read_text())
+    assert any(phrase in warning for warning in summary["warnings"]), summary["warnings"]
+
+
+@pytest.mark.slow
+def test_a_well_filmed_clip_gets_no_capture_warning(analysed):
+    assert json.loads((analysed(RUN01) / "summary.json").read_text())["warnings"] == []
