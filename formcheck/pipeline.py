@@ -6,6 +6,7 @@ an optional callback ``progress(frames_done, frames_total_or_None)``.
 
 from __future__ import annotations
 
+import hashlib
 import math
 import time
 from collections.abc import Callable
@@ -37,12 +38,15 @@ OVERLAY_NAME = "overlay.mp4"
 
 @dataclass
 class PoseRun:
-    """Landmarks found in a clip, before any cleaning, with how long it took."""
+    """Landmarks found in a clip, before any cleaning: the clip's facts and SHA-256, decoding
+    warnings, how long inference took (s), and whether they were loaded from a saved analysis."""
 
     info: VideoInfo
     track: Track
     warnings: list[str]
     seconds: float
+    clip_sha256: str
+    reused: bool = False
 
 
 @dataclass
@@ -81,7 +85,8 @@ class Measurements:
             "strides": {"source": self.strides.source, "count": len(self.stride_metrics),
                         "cadence_spm": self.strides.cadence_spm},
             "metrics": metrics,
-            "baseline": {"label": self.baseline.label, "strides": self.baseline.strides},
+            "baseline": {"label": self.baseline.label, "strides": self.baseline.strides,
+                         "own": self.own_baseline_strides > 0},
             "verdict": verdict,
             "segments": self.segments.to_dict(orient="records"),
         }
@@ -115,6 +120,8 @@ class Analysis:
 
     ``raw_track`` is the model's output as found; ``track`` is the cleaned one (gated, short gaps
     filled, low-passed) that every measurement uses. ``summary`` is what ``summary.json`` holds.
+    ``out_dir``: the output folder once written (None before). In Jupyter an analysis shows itself
+    as a summary card; :meth:`video` plays its overlay.
     """
 
     info: VideoInfo
@@ -124,6 +131,22 @@ class Analysis:
     config: Config
     summary: dict
     warnings: list[str] = field(default_factory=list)
+    out_dir: Path | None = None
+
+    def _repr_html_(self) -> str:
+        from formcheck.report import summary_card
+
+        return summary_card(self.summary, self.out_dir)
+
+    def video(self, width: int = 480):
+        """The overlay video as an IPython display object (embedded, so it plays wherever the
+        notebook is opened). Needs the output folder written with the video."""
+        from IPython.display import Video
+
+        path = self.out_dir / OVERLAY_NAME if self.out_dir else None
+        if path is None or not path.is_file():
+            raise FileNotFoundError("no overlay.mp4 written for this analysis (analyze it with video=True)")
+        return Video(str(path), embed=True, width=width, html_attributes="controls muted playsinline")
 
 
 def default_output_dir(clip: Path) -> Path:
@@ -158,14 +181,22 @@ def estimate_track(reader: VideoReader, estimator: PoseEstimator, progress: Prog
             progress(len(times), expected)
     meta = {"width": info.width, "height": info.height, "source": reader.path.name, "backend": estimator.name}
     track = Track.from_frames(times, frames, meta)
-    return PoseRun(info=info, track=track, warnings=list(reader.warnings), seconds=time.perf_counter() - start)
+    return PoseRun(info=info, track=track, warnings=list(reader.warnings), seconds=time.perf_counter() - start,
+                   clip_sha256=file_sha256(reader.path))
 
 
-def analyze_clip(clip: Path, config: Config = Config(), estimator: PoseEstimator | None = None,
-                 progress: Progress | None = None, baseline: Baseline | None = None) -> Analysis:
-    """Find the runner's landmarks in ``clip`` and clean them. Raises :class:`VideoError` for a file that
-    is not a readable video (before any model loads) and :class:`NoPersonError` if nobody is found."""
-    with VideoReader(Path(clip), max_height=config.pose.max_height) as reader:
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of a file's bytes: identifies a clip whatever its name or timestamps."""
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | None = None,
+             progress: Progress | None = None) -> PoseRun:
+    """Find the runner's landmarks in every frame of ``clip``. Raises :class:`VideoError` for a file
+    that is not a readable video (before any model loads) and :class:`NoPersonError` if nobody is found."""
+    clip = Path(clip)
+    with VideoReader(clip, max_height=config.pose.max_height) as reader:
         own_estimator = estimator is None
         estimator = make_estimator(config) if own_estimator else estimator
         try:
@@ -173,12 +204,24 @@ def analyze_clip(clip: Path, config: Config = Config(), estimator: PoseEstimator
         finally:
             if own_estimator:
                 estimator.close()
-    raw = run.track
-    if not raw.found.any():
+    if not run.track.found.any():
         raise NoPersonError(
-            f"{Path(clip).name}: nobody was found in any of the {len(raw)} frames searched; "
+            f"{clip.name}: nobody was found in any of the {len(run.track)} frames searched; "
             "film the runner side-on with the whole body in frame"
         )
+    return run
+
+
+def analyze_clip(clip: Path, config: Config = Config(), estimator: PoseEstimator | None = None,
+                 progress: Progress | None = None, baseline: Baseline | None = None) -> Analysis:
+    """Landmarks of ``clip`` (:func:`run_pose`), cleaned and measured (:func:`analysis_from_run`)."""
+    return analysis_from_run(run_pose(clip, config, estimator, progress), config, baseline)
+
+
+def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baseline | None = None) -> Analysis:
+    """Clean and measure the landmarks of a pose run (fresh, or loaded from a saved output folder):
+    no inference, so new settings for smoothing, metrics or segments take a second, not a rerun."""
+    raw = run.track
     started = time.perf_counter()
     track = smooth_track(raw, config.smoothing)
     smoothing_s = time.perf_counter() - started
@@ -190,7 +233,9 @@ def analyze_clip(clip: Path, config: Config = Config(), estimator: PoseEstimator
     summary = {
         "formcheck_version": version("formcheck"),
         "clip": run.info.as_dict(),
-        "pose_backend": estimator.name,
+        "clip_sha256": run.clip_sha256,
+        "pose_backend": raw.meta.get("backend"),
+        "pose_reused": run.reused,
         "frames_analysed": len(raw),
         "analysed_time_s": [float(raw.times[0]), float(raw.times[-1])],
         "coverage": detection_coverage(raw, config.smoothing.min_visibility),
@@ -201,6 +246,7 @@ def analyze_clip(clip: Path, config: Config = Config(), estimator: PoseEstimator
             "measuring_s": measuring_s,
         },
         **measurements.summary(),
+        "decode_warnings": run.warnings,
         "warnings": warnings,
         "config": config.as_dict(),
     }

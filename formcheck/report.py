@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 TEMPLATES = Path(__file__).with_name("templates")
 TEMPLATE = "report.html.j2"
+CARD_TEMPLATE = "card.html.j2"
 MISSING = "–"  # en dash: what a None/NaN value renders as
 
 
@@ -91,10 +92,21 @@ def write_report(analysis: Analysis, folder: Path, video: str | None, plots: lis
 
 def render_report(summary: dict, folder: Path, video: str | None, plots: list[str]) -> str:
     """The report page as a string, from a ``summary.json``-shaped dict (see :func:`write_report`)."""
+    return environment().get_template(TEMPLATE).render(**report_context(summary, Path(folder), video, plots))
+
+
+def summary_card(summary: dict, out_dir: Path | None = None) -> str:
+    """A compact HTML card of one analysis for Jupyter: verdict, segments, warnings, measure table."""
+    context = report_context(summary, Path(out_dir or "."), None, [])
+    return environment().get_template(CARD_TEMPLATE).render(**context, out_dir=out_dir)
+
+
+def environment() -> jinja2.Environment:
+    """The Jinja2 environment of formcheck's pages: autoescaping on, the number filters registered."""
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
                              undefined=jinja2.ChainableUndefined, trim_blocks=True, lstrip_blocks=True)
     env.filters.update(fmt=fmt, pct=pct, clock=clock)
-    return env.get_template(TEMPLATE).render(**report_context(summary, Path(folder), video, plots))
+    return env
 
 
 def report_context(summary: dict, folder: Path, video: str | None, plots: list[str]) -> dict[str, Any]:
@@ -104,7 +116,7 @@ def report_context(summary: dict, folder: Path, video: str | None, plots: list[s
     clip = summary.get("clip") or {}
     strides = summary.get("strides") or {}
     baseline = summary.get("baseline") or {}
-    images = _plot_images(folder, plots)
+    images = plot_images(folder, plots)
     file_name = PurePath(str(clip.get("path") or "")).name or MISSING
     return {
         "verdict": verdict,
@@ -245,7 +257,7 @@ def _coverage_rows(coverage: dict) -> list[dict]:
     return rows
 
 
-def _plot_images(folder: Path, plots: list[str]) -> list[dict]:
+def plot_images(folder: Path, plots: list[str]) -> list[dict]:
     """Embeddable images for ``plots``: one per file stem (PNG preferred over SVG), as data URIs."""
     by_stem: dict[str, list[str]] = {}
     for name in plots:

@@ -1,0 +1,114 @@
+"""The Python API for scripts and notebooks: analyse a clip (re-using saved landmarks), compare two.
+
+``analyze`` writes the same output folder as ``formcheck analyze`` and returns the
+:class:`~formcheck.pipeline.Analysis`, which shows itself as a summary card in Jupyter. Pose
+inference is the slow part, so when the output folder already holds the landmarks of the same clip
+(same SHA-256) found with the same pose and follow settings, they are loaded instead of found again:
+changing a threshold and re-running takes a second or two.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from formcheck.comparison import Comparison
+from formcheck.comparison_output import default_comparison_dir, write_comparison
+from formcheck.config import Config
+from formcheck.errors import TrackError
+from formcheck.pipeline import (
+    Analysis, PoseRun, analysis_from_run, default_output_dir, file_sha256, run_pose, write_analysis,
+)
+from formcheck.segments import Baseline
+from formcheck.track import Track
+from formcheck.video import probe
+
+#: progress(phase, done, total): phase is "pose" (frames searched), "overlay" (frames drawn) or
+#: "side by side" (frames of the comparison video); total is None when the clip does not say.
+PhaseProgress = Callable[[str, int, "int | None"], None]
+
+
+def analyze(clip: str | Path, config: Config | None = None, out: str | Path | None = None, *,
+            baseline: Baseline | None = None, video: bool = True, report: bool = True, reuse: bool = True,
+            progress: PhaseProgress | None = None) -> Analysis:
+    """Analyse ``clip`` and write its output folder (``out``, by default ``CLIP_STEM.formcheck`` next
+    to the clip); return the analysis with ``out_dir`` set.
+
+    ``baseline``: judge against this reference instead of the clip's first strides. ``video`` /
+    ``report``: write overlay.mp4 / report.html. ``reuse``: load the landmarks saved in ``out`` when
+    they belong to this clip and these pose settings (False: always run the pose model). A folder
+    already written with exactly these settings is left as it is.
+    """
+    clip, config = Path(clip), config or Config()
+    out_dir = Path(out) if out else default_output_dir(clip)
+    saved = load_saved_run(out_dir, clip, config) if reuse else None
+    pose_progress = (lambda done, total: progress("pose", done, total)) if progress else None
+    run = saved or run_pose(clip, config, progress=pose_progress)
+    analysis = analysis_from_run(run, config, baseline)
+    if not (saved and baseline is None and _written_with(out_dir, config, video, report)):
+        overlay_progress = (lambda done, total: progress("overlay", done, total)) if progress else None
+        write_analysis(analysis, out_dir, video=video, report=report, progress=overlay_progress)
+    analysis.out_dir = out_dir.resolve()
+    return analysis
+
+
+def load_saved_run(out_dir: Path, clip: Path, config: Config) -> PoseRun | None:
+    """The pose run saved in ``out_dir`` if it was made from this very clip (same SHA-256) with the
+    same ``[pose]`` and ``[follow]`` settings; None when there is none or it does not match."""
+    summary = _saved_summary(out_dir)
+    if summary is None or not clip.is_file():
+        return None
+    saved_config = summary.get("config", {})
+    wanted = config.as_dict()
+    if any(saved_config.get(section) != wanted[section] for section in ("pose", "follow")):
+        return None
+    if summary.get("clip_sha256") != file_sha256(clip):
+        return None
+    try:
+        track = Track.load(out_dir / "track_raw")
+    except (TrackError, OSError, ValueError):
+        return None
+    timings = summary.get("timings", {})
+    return PoseRun(info=probe(clip), track=track, warnings=list(summary.get("decode_warnings", [])),
+                   seconds=float(timings.get("pose_s") or 0.0), clip_sha256=summary["clip_sha256"], reused=True)
+
+
+def _saved_summary(out_dir: Path) -> dict | None:
+    try:
+        return json.loads((Path(out_dir) / "summary.json").read_text())
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def _written_with(out_dir: Path, config: Config, video: bool, report: bool) -> bool:
+    """The folder was written with exactly ``config``, judged against the clip's own baseline, and
+    holds the files asked for."""
+    summary = _saved_summary(out_dir) or {}
+    files = set(summary.get("files", []))
+    return (json.loads(json.dumps(config.as_dict())) == summary.get("config")
+            and summary.get("baseline", {}).get("own", False)
+            and (not video or "overlay.mp4" in files) and (not report or "report.html" in files)
+            and all((out_dir / name).is_file() for name in files))
+
+
+def compare(early: str | Path | Analysis, late: str | Path | Analysis, config: Config | None = None,
+            out: str | Path | None = None, *, video: bool = True, reuse: bool = True,
+            progress: PhaseProgress | None = None) -> Comparison:
+    """Compare an early clip with a late one, stride by stride, and write the comparison folder
+    (``out``, by default ``EARLY_vs_LATE.compare`` next to the late clip).
+
+    ``early`` / ``late``: clips (analysed with :func:`analyze`, re-using saved landmarks) or
+    analyses already made. ``video``: write the side-by-side video. The returned comparison holds
+    both analyses (``early``, ``late``) and ``out_dir``; in Jupyter it shows its table.
+    """
+    config = config or Config()
+    early, late = (a if isinstance(a, Analysis) else analyze(a, config, reuse=reuse, progress=progress)
+                   for a in (early, late))
+    comparison = Comparison.from_measurements(early.measurements, late.measurements, Path(early.info.path).name,
+                                              Path(late.info.path).name, config)
+    out_dir = Path(out) if out else default_comparison_dir(Path(early.info.path), Path(late.info.path))
+    video_progress = (lambda done, total: progress("side by side", done, total)) if progress else None
+    comparison.out_dir = write_comparison(comparison, early, late, out_dir, video=video, progress=video_progress)
+    comparison.early, comparison.late = early, late
+    return comparison
