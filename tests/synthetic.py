@@ -38,10 +38,13 @@ def runner(
     facing: int = 1,
     noise_px: float = 1.0,
     seed: int = 0,
+    arms_follow_shrug: bool = True,
 ) -> Track:
     """A side-view runner track. ``shrug(t)`` raises both shoulders by that share of :data:`TRUNK`;
     ``head_pitch_deg(t)`` tilts the ear-to-eye line below horizontal; ``finger_curl_deg(t)`` bends
-    every finger's knuckle and middle joint by that angle; ``facing`` -1 mirrors the runner to run left."""
+    every finger's knuckle and middle joint by that angle; ``facing`` -1 mirrors the runner to run left.
+    ``arms_follow_shrug`` False keeps the elbows and hands where a relaxed runner carries them, so a
+    shrug changes the shoulders alone."""
     rng = np.random.default_rng(seed)
     t = np.arange(0.0, seconds, 1.0 / fps)
     n = len(t)
@@ -72,7 +75,8 @@ def runner(
         put(f"{side}_ankle", ankle_x, ankle_y)
         put(f"{side}_heel", ankle_x - 25, ankle_y + 15)
         put(f"{side}_foot_index", ankle_x + 45, ankle_y + 20)
-        elbow_x, elbow_y = shoulder_x - 60 * swing, shoulder_y + 150
+        arm_top = shoulder_y if arms_follow_shrug else ear_y + GAP
+        elbow_x, elbow_y = shoulder_x - 60 * swing, arm_top + 150
         wrist_x, wrist_y = elbow_x + 110, elbow_y - 30 + 20 * swing
         put(f"{side}_elbow", elbow_x, elbow_y)
         put(f"{side}_wrist", wrist_x, wrist_y)

@@ -1,0 +1,387 @@
+"""Early-run vs late-run comparison: did the runner's form change between two clips?
+
+Hal Higdon's advice is to film mid-run and again late in the run and compare. This module compares
+an early and a late clip metric by metric on their per-stride values (the ``stride_metrics`` table
+of :class:`~formcheck.pipeline.Measurements`: one row per stride, each metric the median of its
+frames in that stride, NaN where not measured).
+
+For each metric (and the cadence) it reports the two medians, their difference (late - early) with
+a bootstrap confidence interval, Cliff's delta as a unit-free effect size, and whether the change
+counts: the interval must exclude 0 (the change is beyond stride-to-stride variation) *and* the
+change must be at least the smallest change that counts as tight in
+:mod:`formcheck.segments` (its rule's threshold in :class:`~formcheck.config.SegmentConfig`).
+
+A caveat on the statistics: consecutive strides are not independent (form drifts slowly, so a
+stride resembles its neighbours), while the bootstrap resamples strides as if they were. The
+intervals are therefore somewhat narrower than they should be. That is acceptable here because an
+interval excluding 0 is never enough on its own for a metric that has a rule: the change must also
+reach the practical threshold, which is set well above the stride-to-stride noise of a steady
+runner. Metrics without a rule (wrist bend, elbow angle, cadence) are context only: they are never
+``significant`` and never make the overall verdict say "tight".
+"""
+
+from __future__ import annotations
+
+import html
+import math
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from formcheck.config import Config, QualityConfig
+from formcheck.metrics import METRIC_COLUMNS
+from formcheck.plots import METRIC_LABELS
+from formcheck.segments import RULES
+
+if TYPE_CHECKING:  # the pipeline does not import this module, but keep the import light anyway
+    from formcheck.pipeline import Analysis, Measurements
+
+#: Every row of a comparison table: the metrics in :data:`~formcheck.metrics.METRIC_COLUMNS` order,
+#: then the cadence.
+COMPARED = (*METRIC_COLUMNS, "cadence_spm")
+#: Human label per compared row (the plots' axis labels, plus the cadence).
+LABELS: dict[str, str] = {**METRIC_LABELS, "cadence_spm": "cadence (steps/min, one step per foot strike)"}
+#: A metric needs a value in at least this many strides of each clip to be compared.
+MIN_STRIDES = 3
+#: The columns of a comparison table, in order.
+COLUMNS = ("metric", "label", "n_early", "n_late", "early_median", "late_median", "change", "ci_low", "ci_high",
+           "effect_size", "threshold", "significant", "tighter", "verdict")
+_RULES = {rule.metric: rule for rule in RULES}
+_TRUNK = ("shoulder_elevation_ratio", "shoulder_offset_ratio", "hand_height_ratio")  # x trunk length
+_DEGREES = ("head_pitch_deg", "forward_head_deg", "hand_curl_deg", "wrist_bend_deg", "elbow_angle_deg")
+
+
+def stride_values(strides: pd.DataFrame, metric: str) -> np.ndarray:
+    """The finite per-stride values of ``metric`` (empty when the table has no such column)."""
+    if metric not in strides:
+        return np.array([])
+    values = pd.to_numeric(strides[metric], errors="coerce").to_numpy(dtype=float)
+    return values[np.isfinite(values)]
+
+
+def cliffs_delta(early: np.ndarray, late: np.ndarray) -> float:
+    """Cliff's delta of ``late`` against ``early``: P(late > early) - P(late < early) over every pair
+    of one value from each, in [-1, 1] (1: every late value is larger; 0: no tendency). NaN values
+    are ignored; NaN when either side is empty."""
+    early = np.asarray(early, dtype=float)
+    late = np.asarray(late, dtype=float)
+    early, late = early[np.isfinite(early)], late[np.isfinite(late)]
+    if not len(early) or not len(late):
+        return float("nan")
+    return float(np.sign(late[:, None] - early[None, :]).mean())
+
+
+def _median_difference(early: np.ndarray, late: np.ndarray, axis: int = -1) -> np.ndarray:
+    return np.median(late, axis=axis) - np.median(early, axis=axis)
+
+
+def change_threshold(metric: str, early_median: float, config: Config = Config()) -> float:
+    """The smallest change of ``metric`` that counts, in its unit: its rule's threshold (times
+    |early median| for relative rules). NaN for metrics without a rule (and for a relative rule
+    without an early median)."""
+    rule = _RULES.get(metric)
+    if rule is None:
+        return float("nan")
+    threshold = float(getattr(config.segments, rule.threshold))
+    return threshold * abs(early_median) if rule.relative else threshold
+
+
+def compare_strides(early: pd.DataFrame, late: pd.DataFrame, config: Config = Config(), n_resamples: int = 2000,
+                    confidence: float = 0.95, seed: int = 0) -> pd.DataFrame:
+    """Compare two stride tables (``Measurements.stride_metrics`` of an early and a late clip).
+
+    One row per metric of :data:`~formcheck.metrics.METRIC_COLUMNS`, then ``cadence_spm``, with the
+    columns of :data:`COLUMNS`:
+
+    - ``metric``, ``label``: the column name and its human label (unit and direction).
+    - ``n_early``, ``n_late``: strides with a value in each clip.
+    - ``early_median``, ``late_median``: median of the per-stride values, in the metric's unit.
+    - ``change``: late median - early median, same unit.
+    - ``ci_low``, ``ci_high``: ``confidence`` percentile-bootstrap interval of that difference
+      (``n_resamples`` resamples of each clip's strides independently; the generator is seeded with
+      ``seed`` for each metric, so the same inputs always give the same interval).
+    - ``effect_size``: Cliff's delta of late vs early strides, in [-1, 1] (:func:`cliffs_delta`).
+    - ``threshold``: the smallest change that counts (:func:`change_threshold`); NaN without a rule
+      (wrist bend, elbow angle, cadence).
+    - ``significant``: the change counts: the interval excludes 0 and |change| >= the threshold.
+      Never for metrics without a rule (context only; their verdict still says when they moved
+      beyond stride-to-stride variation).
+    - ``tighter``: for one-way rules, the change goes the tight way (whether significant or not);
+      for two-way rules (head pitch, shoulder offset, finger curl) any significant change counts as
+      tighter; None for metrics without a rule or not measured in both clips.
+    - ``verdict``: plain words (:func:`describe_change`), flagged as a hint when either clip has
+      fewer than ``config.quality.min_strides`` strides with a value.
+
+    A metric with fewer than :data:`MIN_STRIDES` values in either clip gets NaN statistics (the
+    counts and any median that exists are still given), ``significant`` False and a verdict saying so.
+    """
+    rows = []
+    for metric in COMPARED:
+        a, b = stride_values(early, metric), stride_values(late, metric)
+        row = {"metric": metric, "label": LABELS[metric], "n_early": len(a), "n_late": len(b),
+               "early_median": float(np.median(a)) if len(a) else math.nan,
+               "late_median": float(np.median(b)) if len(b) else math.nan,
+               "change": math.nan, "ci_low": math.nan, "ci_high": math.nan, "effect_size": math.nan,
+               "threshold": math.nan, "significant": False, "tighter": None}
+        if len(a) >= MIN_STRIDES and len(b) >= MIN_STRIDES:
+            row.update(_statistics(metric, a, b, config, n_resamples, confidence, seed))
+        row["verdict"] = describe_change(row, config.quality.min_strides)
+        rows.append(row)
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    table["significant"] = table["significant"].astype(bool)
+    table["tighter"] = table["tighter"].astype(object)  # True, False or None
+    return table
+
+
+def counts_tight(row) -> bool:
+    """Whether a comparison row's change counts (``significant``) and goes the tight way."""
+    return bool(row["significant"]) and row["tighter"] is not None and bool(row["tighter"])
+
+
+def _statistics(metric: str, early: np.ndarray, late: np.ndarray, config: Config, n_resamples: int,
+                confidence: float, seed: int) -> dict:
+    change = float(np.median(late) - np.median(early))
+    if np.ptp(early) == 0 and np.ptp(late) == 0:  # every resample gives the same difference
+        low = high = change
+    else:
+        result = stats.bootstrap((early, late), _median_difference, n_resamples=n_resamples, vectorized=True,
+                                 paired=False, confidence_level=confidence, method="percentile",
+                                 rng=np.random.default_rng(seed))
+        low, high = float(result.confidence_interval.low), float(result.confidence_interval.high)
+    threshold = change_threshold(metric, float(np.median(early)), config)
+    beyond_noise = bool(low > 0 or high < 0)
+    significant = beyond_noise and bool(np.isfinite(threshold)) and abs(change) >= threshold
+    rule = _RULES.get(metric)
+    if rule is None:
+        tighter = None
+    elif rule.direction == 0:
+        tighter = significant
+    else:
+        tighter = bool(change * rule.direction > 0)
+    return {"change": change, "ci_low": low, "ci_high": high, "effect_size": cliffs_delta(early, late),
+            "threshold": threshold, "significant": significant, "tighter": tighter}
+
+
+def describe_change(row, enough_strides: int = QualityConfig().min_strides) -> str:
+    """Plain words for one row of a comparison table (a dict or a pandas row): what changed from the
+    early to the late clip, by how much, and whether that is beyond stride-to-stride variation, e.g.
+    "shoulders rose by 10% of trunk length (ear-to-shoulder gap 0.25 → 0.15), clearly beyond
+    stride-to-stride variation". A row with fewer than ``enough_strides`` strides in either clip (a
+    bootstrap of so few values is unreliable) says so, and to treat it as a hint."""
+    n_early, n_late = int(row["n_early"]), int(row["n_late"])
+    if n_early < MIN_STRIDES or n_late < MIN_STRIDES or not np.isfinite(row["change"]):
+        return (f"not measured in both clips ({n_early} early, {n_late} late strides with a value; "
+                f"{MIN_STRIDES} needed in each)")
+    words = _describe_measured(row)
+    if min(n_early, n_late) < enough_strides:
+        words += f" (only {n_early} early and {n_late} late strides: treat this as a hint)"
+    return words
+
+
+def _describe_measured(row) -> str:
+    metric, threshold = row["metric"], row["threshold"]
+    beyond_noise = row["ci_low"] > 0 or row["ci_high"] < 0
+    if not beyond_noise:
+        return f"{_neutral_phrase(row)}: within stride-to-stride variation"
+    if not np.isfinite(threshold):
+        return f"{change_phrase(row)}, clearly beyond stride-to-stride variation (context only, not judged for tension)"
+    if abs(row["change"]) >= threshold:
+        return f"{change_phrase(row)}, clearly beyond stride-to-stride variation"
+    return (f"{change_phrase(row)}: a small but consistent change "
+            f"(below the {_amount(metric, threshold, row['early_median'])} that counts)")
+
+
+def change_phrase(row) -> str:
+    """What changed, which way and by how much, with the two medians, e.g. "fingers curled 30 deg
+    tighter (45 → 75 deg)"."""
+    metric, change = row["metric"], float(row["change"])
+    early, late = float(row["early_median"]), float(row["late_median"])
+    size = _amount(metric, abs(change), early)
+    values = f"{_value(metric, early)} → {_value(metric, late)}"
+    up = change > 0
+    if metric == "shoulder_elevation_ratio":
+        return f"shoulders {'sank' if up else 'rose'} by {size} (ear-to-shoulder gap {values})"
+    if metric == "head_pitch_deg":
+        return f"head pitched {size} further {'chin down' if up else 'chin up'} ({values} deg)"
+    if metric == "forward_head_deg":
+        way = "further forward of" if up else "further back over"
+        return f"head held {size} {way} the shoulders ({values} deg)"
+    if metric == "shoulder_width_ratio":
+        way = "wider" if up else "narrower (upper back squeezed)"
+        return f"shoulders {size} {way} (width {values} x hip width)"
+    if metric == "shoulder_offset_ratio":
+        way = "further forward, rounded" if up else "further back, shoulder blades squeezed"
+        return f"shoulders moved {size} {way} (offset {values} x trunk length)"
+    if metric == "hand_curl_deg":
+        return (f"fingers curled {size} tighter ({values} deg)" if up else
+                f"fingers straightened by {size}, toward rigid flat hands ({values} deg)")
+    if metric == "wrist_bend_deg":
+        return f"wrists bent {size} {'more' if up else 'less'} ({values} deg)"
+    if metric == "hand_height_ratio":
+        return (f"hands carried {size} higher, toward the chest ({values} x trunk length above the hips)" if up else
+                f"hands carried {size} lower ({values} x trunk length above the hips)")
+    if metric == "elbow_angle_deg":
+        return f"elbows {'opened' if up else 'bent'} by {size} ({values} deg)"
+    if metric == "cadence_spm":
+        return f"cadence {'rose' if up else 'fell'} by {size} ({values} steps/min)"
+    raise ValueError(f"no description for {metric!r}")
+
+
+def _neutral_phrase(row) -> str:
+    """"head pitch changed by 1 deg (10 → 11 deg)": the size without claiming a direction."""
+    metric = row["metric"]
+    early, late = float(row["early_median"]), float(row["late_median"])
+    unit = {"cadence_spm": " steps/min", "shoulder_width_ratio": " x hip width",
+            **{m: " deg" for m in _DEGREES}, **{m: " x trunk length" for m in _TRUNK}}[metric]
+    short = LABELS[metric].split(" (")[0]
+    return (f"{short} changed by {_amount(metric, abs(float(row['change'])), early)} "
+            f"({_value(metric, early)} → {_value(metric, late)}{unit})")
+
+
+def _amount(metric: str, size: float, early: float) -> str:
+    """A size of change in words: "10% of trunk length", "8 deg", "6% of the early width"."""
+    if metric in _TRUNK:
+        return f"{size:.0%} of trunk length" if size >= 0.0095 else f"{size:.1%} of trunk length"
+    if metric == "shoulder_width_ratio":
+        return f"{size / abs(early):.0%} of the early width" if early else f"{size:.2f} x hip width"
+    unit = " steps/min" if metric == "cadence_spm" else " deg"
+    return f"{size:.0f}{unit}" if size >= 1 else f"{size:.1f}{unit}"
+
+
+def _value(metric: str, value: float) -> str:
+    """One median in the metric's unit, rounded to what means something."""
+    if not np.isfinite(value):
+        return "n/a"
+    return f"{value:.2f}" if metric.endswith("_ratio") else f"{value:.0f}"
+
+
+@dataclass
+class Comparison:
+    """An early clip compared with a late one: their labels (e.g. the clip file names) and the table
+    of :func:`compare_strides` (one row per metric plus the cadence). ``enough_strides``: with fewer
+    strides in a clip, the overall verdict calls its findings a hint (``config.quality.min_strides``).
+    :func:`formcheck.compare` also fills in the two analyses and the folder it wrote (``out_dir``)."""
+
+    early_label: str
+    late_label: str
+    table: pd.DataFrame
+    enough_strides: int = QualityConfig().min_strides
+    early: Analysis | None = field(default=None, repr=False)
+    late: Analysis | None = field(default=None, repr=False)
+    out_dir: Path | None = None
+
+    @classmethod
+    def from_strides(cls, early: pd.DataFrame, late: pd.DataFrame, early_label: str = "early",
+                     late_label: str = "late", config: Config = Config(), **options) -> Comparison:
+        """Compare two stride tables; ``options`` go to :func:`compare_strides`."""
+        return cls(early_label, late_label, compare_strides(early, late, config, **options),
+                   config.quality.min_strides)
+
+    @classmethod
+    def from_measurements(cls, early: Measurements, late: Measurements, early_label: str = "early",
+                          late_label: str = "late", config: Config = Config(), **options) -> Comparison:
+        """Compare the stride tables of two measured clips; ``options`` go to :func:`compare_strides`."""
+        return cls.from_strides(early.stride_metrics, late.stride_metrics, early_label, late_label, config,
+                                **options)
+
+    def significant_metrics(self) -> list[str]:
+        """Metrics (and cadence) whose change counts (``significant``), in table order, whichever way."""
+        return self.table.loc[self.table["significant"], "metric"].tolist()
+
+    def tighter_metrics(self) -> list[str]:
+        """Metrics whose change counts and goes the tight way."""
+        return [row["metric"] for _, row in self.table.iterrows() if counts_tight(row)]
+
+    def verdict(self) -> str:
+        """One plain-words overall sentence, e.g. "2 measures changed clearly the tight way late in the
+        run: ...". Metrics without a rule are listed as other changes, never as tight."""
+        table = self.table
+        tight = set(self.tighter_metrics())
+        other = [m for m in self.significant_metrics() if m not in tight]
+        phrases = {row["metric"]: change_phrase(row) for _, row in table.iterrows() if row["significant"]}
+        compared = int(table["change"].notna().sum())
+        if not compared:
+            return (f"No measure could be compared: none had a value in at least {MIN_STRIDES} strides of "
+                    f"both {self.early_label} and {self.late_label}.")
+        if not tight and not other:
+            small = [change_phrase(row) for _, row in table.iterrows()
+                     if np.isfinite(row["change"]) and (row["ci_low"] > 0 or row["ci_high"] < 0)]
+            if not small:
+                return (f"No measure changed beyond stride-to-stride variation between {self.early_label} and "
+                        f"{self.late_label} ({compared} compared).")
+            return (f"No measure changed by as much as counts between {self.early_label} and {self.late_label} "
+                    f"({compared} compared); small but consistent changes: {'; '.join(small)}.")
+        parts = []
+        if tight:
+            count = f"{len(tight)} measure{'s' if len(tight) > 1 else ''}"
+            listed = "; ".join(phrases[m] for m in table["metric"] if m in tight)
+            parts.append(f"{count} changed clearly the tight way late in the run: {listed}.")
+        else:
+            parts.append("No measure changed clearly the tight way late in the run.")
+        if other:
+            parts.append(f"Other clear changes: {'; '.join(phrases[m] for m in other)}.")
+        context = [change_phrase(row) for _, row in table.iterrows()
+                   if not np.isfinite(row["threshold"]) and (row["ci_low"] > 0 or row["ci_high"] < 0)]
+        if context:
+            parts.append(f"Context, not judged: {'; '.join(context)}.")
+        found = table[table["significant"]]
+        few = int(min(found["n_early"].min(), found["n_late"].min()))
+        if few < self.enough_strides:
+            parts.append(f"Few strides behind this (as few as {few} in one clip, {self.enough_strides} wanted): "
+                         "treat it as a hint, not a finding.")
+        return " ".join(parts)
+
+    def to_dict(self) -> dict:
+        """JSON-friendly: labels, verdict, the significant and tighter metrics, and one record per
+        row with plain Python numbers (NaN stays NaN; :func:`formcheck.output.write_json` writes null)."""
+        records = []
+        for record in self.table.to_dict(orient="records"):
+            records.append({key: _plain(value) for key, value in record.items()})
+        return {"early": self.early_label, "late": self.late_label, "verdict": self.verdict(),
+                "significant_metrics": self.significant_metrics(), "tighter_metrics": self.tighter_metrics(),
+                "metrics": records}
+
+    def _repr_html_(self) -> str:
+        """A compact HTML table for Jupyter; rows whose change counts the tight way are highlighted."""
+        e = html.escape
+        head = ("<tr><th>measure</th><th>early</th><th>late</th><th>change [CI]</th>"
+                "<th>effect size</th><th>verdict</th></tr>")
+        body = []
+        for _, row in self.table.iterrows():
+            metric = row["metric"]
+            tight = counts_tight(row)
+            style = ' style="background:#fde0dc"' if tight else ""
+            if np.isfinite(row["change"]):
+                change = (f"{_number(metric, row['change'], signed=True)} "
+                          f"[{_number(metric, row['ci_low'])}, {_number(metric, row['ci_high'])}]")
+                effect = f"{row['effect_size']:+.2f}"
+            else:
+                change = effect = "–"
+            body.append(f"<tr{style}><td>{e(row['label'])}</td><td>{_number(metric, row['early_median'])}</td>"
+                        f"<td>{_number(metric, row['late_median'])}</td><td>{e(change)}</td><td>{effect}</td>"
+                        f"<td>{e(row['verdict'])}</td></tr>")
+        caption = (f"<caption>{e(self.early_label)} (early) vs {e(self.late_label)} (late): "
+                   f"{e(self.verdict())}</caption>")
+        return f"<table>{caption}<thead>{head}</thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _number(metric: str, value: float, signed: bool = False) -> str:
+    if value is None or not np.isfinite(value):
+        return "–"
+    digits = 3 if metric.endswith("_ratio") else 1
+    return f"{value:+.{digits}f}" if signed else f"{value:.{digits}f}"
+
+
+def _plain(value):
+    """numpy scalars as Python ones, for JSON."""
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    return value
