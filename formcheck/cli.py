@@ -38,28 +38,57 @@ def analyze(
     video: Annotated[bool, typer.Option("--video/--no-video", help="Write the annotated overlay.mp4 (skip it to save time).")] = True,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html, the page that shows the verdict, video and plots.")] = True,
     video_height: Annotated[Optional[int], typer.Option(help="Scale overlay.mp4 down to at most this many pixels high [default: 1280].")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Run the pose model again even if the output folder holds this clip's landmarks.")] = False,
     debug: Debug = False,
 ) -> None:
     """Measure the runner in CLIP, find 'running tight' segments, and write the overlay video, plots,
-    report.html and the data (CSV/JSON) to an output folder."""
-    from formcheck.config import load_config
-    from formcheck.pipeline import analyze_clip, default_output_dir, write_analysis
+    report.html and the data (CSV/JSON) to an output folder. Landmarks already saved there for the
+    same clip and pose settings are re-used, so trying new thresholds takes seconds."""
+    from formcheck.api import analyze as analyze_clip
 
     def run() -> None:
-        config = _with_overrides(load_config(config_file), "pose", model=model, max_height=max_height)
-        config = _with_overrides(config, "overlay", max_height=video_height)
+        config = _config(config_file, model, max_height, video_height)
         reference = _load_baseline(baseline, config) if baseline else None
-        out_dir = out or default_output_dir(clip)
-        with _progress_bar(f"analysing {clip.name}") as progress:
-            analysis = analyze_clip(clip, config, progress=progress, baseline=reference)
-        with _progress_bar("writing overlay.mp4" if video else "writing results") as progress:
-            written = write_analysis(analysis, out_dir, video=video, report=report, progress=progress)
+        with _progress_bar(clip.name) as progress:
+            analysis = analyze_clip(clip, config, out, baseline=reference, video=video, report=report,
+                                    reuse=not fresh, progress=progress)
         for warning in analysis.warnings:
-            console.print(f"[yellow]warning:[/] {warning}")
+            console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
+        if analysis.summary["pose_reused"]:
+            console.print("landmarks re-used from the output folder (--fresh runs the pose model again)")
         _print_verdict(analysis.summary)
-        print(f"wrote {written}")
+        print(f"wrote {analysis.out_dir}")
         if report:
-            print(f"open {written / 'report.html'}")
+            print(f"open {analysis.out_dir / 'report.html'}")
+
+    _run(run, debug)
+
+
+@app.command()
+def compare(
+    early: Annotated[Path, typer.Argument(help="A clip filmed early in the run (relaxed).")],
+    late: Annotated[Path, typer.Argument(help="A clip filmed late in the run (when the cramps start).")],
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: EARLY_vs_LATE.compare next to the late clip].")] = None,
+    config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings to change (see formcheck.example.toml).")] = None,
+    model: Annotated[Optional[str], typer.Option(help="Pose model: 'holistic' (with finger landmarks) or 'pose' (faster, no fingers).")] = None,
+    max_height: Annotated[Optional[int], typer.Option(help="Analyse frames scaled down to at most this many pixels high (faster).")] = None,
+    video: Annotated[bool, typer.Option("--video/--no-video", help="Write the side-by-side video (skip it to save time).")] = True,
+    video_height: Annotated[Optional[int], typer.Option(help="Scale the videos down to at most this many pixels high [default: 1280; 720 per half side by side].")] = None,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Run the pose model again even where saved landmarks exist.")] = False,
+    debug: Debug = False,
+) -> None:
+    """Compare an EARLY and a LATE clip of one run, measure by measure and stride by stride: the
+    table in the terminal; comparison.json/.csv, plots, compare.html and a side-by-side video in a
+    folder. Each clip's own analysis folder is written (or re-used) next to it."""
+    from formcheck.api import compare as compare_clips
+
+    def run() -> None:
+        config = _config(config_file, model, max_height, video_height)
+        with _progress_bar(f"{early.name} vs {late.name}") as progress:
+            comparison = compare_clips(early, late, config, out, video=video, reuse=not fresh, progress=progress)
+        _print_comparison(comparison)
+        print(f"wrote {comparison.out_dir}")
+        print(f"open {comparison.out_dir / 'compare.html'}")
 
     _run(run, debug)
 
@@ -80,17 +109,26 @@ def info(clip: Annotated[Path, typer.Argument(help="The video to describe.")], d
 
 
 def _load_baseline(path: Path, config):
-    """A Baseline from a baseline.json, a formcheck output folder, or a clip (analysed whole)."""
-    from formcheck.pipeline import analyze_clip
+    """A Baseline from a baseline.json, a formcheck output folder, or a clip (analysed whole, its
+    output folder written next to it as by ``formcheck analyze``)."""
+    from formcheck.api import analyze as analyze_clip
     from formcheck.segments import Baseline
 
     if path.is_dir() and (path / "baseline.json").is_file():
         return Baseline.load(path / "baseline.json")
     if path.suffix == ".json":
         return Baseline.load(path)
-    with _progress_bar(f"baseline {path.name}") as progress:
-        early = analyze_clip(path, config, progress=progress)
+    with _progress_bar(path.name) as progress:
+        early = analyze_clip(path, config, video=False, report=False, progress=progress)
     return Baseline.from_strides(early.measurements.stride_metrics, path.name)
+
+
+def _config(config_file: Path | None, model: str | None, max_height: int | None, video_height: int | None):
+    """Settings from the TOML file (or defaults) with the command line's options applied."""
+    from formcheck.config import load_config
+
+    config = _with_overrides(load_config(config_file), "pose", model=model, max_height=max_height)
+    return _with_overrides(config, "overlay", max_height=video_height)
 
 
 def _print_verdict(summary: dict) -> None:
@@ -115,6 +153,24 @@ def _print_verdict(summary: dict) -> None:
         Console().print("[yellow]Not enough measurable strides to judge[/] (see coverage above).")
 
 
+def _print_comparison(comparison) -> None:
+    """The comparison table (one row per measure compared in both clips), then the overall verdict;
+    the per-measure sentences are in compare.html and comparison.csv."""
+    table = Table(title=f"{comparison.early_label} (early) vs {comparison.late_label} (late)", title_justify="left")
+    for column in ("measure", "early", "late", "change [95% CI]", "effect", "strides", "counts?"):
+        table.add_column(column, justify="left" if column in ("measure", "counts?") else "right")
+    for row in comparison.table.to_dict(orient="records"):
+        if row["change"] != row["change"]:  # NaN: not measured in both clips
+            continue
+        counts = "tighter" if row["significant"] and row["tighter"] else "yes" if row["significant"] else "-"
+        table.add_row(row["label"].split(" (")[0], _fmt(row["early_median"], ".3g"), _fmt(row["late_median"], ".3g"),
+                      f"{_fmt(row['change'], '+.3g')} [{_fmt(row['ci_low'], '.3g')}, {_fmt(row['ci_high'], '.3g')}]",
+                      _fmt(row["effect_size"], "+.2f"), f"{row['n_early']}/{row['n_late']}", counts,
+                      style="bold red" if counts == "tighter" else None)
+    Console().print(table)
+    Console().print(comparison.verdict(), markup=False, highlight=False)
+
+
 def _fmt(value, spec: str) -> str:
     return "-" if value is None or value != value else format(value, spec)
 
@@ -129,24 +185,32 @@ def _with_overrides(config, section: str, **changes):
 
 
 class _progress_bar:
-    """A rich progress bar with frames/s and time left, fed by the pipeline's progress callback."""
+    """Rich progress bars with frames/s and time left, one per phase of the work on ``name``, fed by
+    the API's ``progress(phase, done, total)`` callback."""
 
-    def __init__(self, description: str) -> None:
+    PHASES = {"pose": "finding the runner in {}", "overlay": "drawing overlay.mp4 for {}",
+              "side by side": "drawing side_by_side.mp4 for {}"}
+
+    def __init__(self, name: str) -> None:
+        self._name = name
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                              TextColumn("{task.fields[fps]}"),
                              TimeRemainingColumn(), console=console, transient=True)
-        self._task = self._bar.add_task(description, total=None, fps="")
+        self._tasks: dict[str, int] = {}
 
-    def __enter__(self) -> Callable[[int, int | None], None]:
+    def __enter__(self) -> Callable[[str, int, int | None], None]:
         self._bar.start()
         return self._update
 
     def __exit__(self, *exc_info) -> None:
         self._bar.stop()
 
-    def _update(self, done: int, total: int | None) -> None:
-        speed = self._bar.tasks[0].speed
-        self._bar.update(self._task, completed=done, total=max(total, done) if total else None,
+    def _update(self, phase: str, done: int, total: int | None) -> None:
+        if phase not in self._tasks:
+            self._tasks[phase] = self._bar.add_task(self.PHASES[phase].format(self._name), total=None, fps="")
+        task = self._tasks[phase]
+        speed = self._bar.tasks[task].speed
+        self._bar.update(task, completed=done, total=max(total, done) if total else None,
                          fps=f"{speed:5.1f} frames/s" if speed else "")
 
 

@@ -12,6 +12,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "sample_videos"
 RUN01 = "run01_treadmill_side_gym_60fps_portrait.mp4"
+VIDEO_HEIGHT = 480  # overlay height in the shared analyses: every clip gets an overlay, drawn small to save time
 
 
 def sample(name: str) -> Path:
@@ -32,14 +33,15 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="session")
 def analysed(tmp_path_factory):
-    """analysed(name) -> output folder of `formcheck analyze` on that sample clip, run once per session."""
+    """analysed(name) -> output folder of `formcheck analyze` on that sample clip, run once per session
+    (default settings but a smaller overlay video, :data:`VIDEO_HEIGHT`)."""
     cache: dict[str, Path] = {}
     root = tmp_path_factory.mktemp("analysed")
 
     def get(name: str) -> Path:
         if name not in cache:
             out = root / Path(name).stem
-            result = run_cli("analyze", sample(name), "-o", out)
+            result = run_cli("analyze", sample(name), "-o", out, "--video-height", str(VIDEO_HEIGHT))
             assert result.returncode == 0, result.stderr
             cache[name] = out
         return cache[name]

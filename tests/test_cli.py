@@ -2,12 +2,15 @@
 
 import hashlib
 import json
+import shutil
 
+import av
 import numpy as np
+import pandas as pd
 import pytest
 
 from tests.clips import BAD_INPUTS, container_times, sample_frames, write_clip
-from tests.conftest import RUN01, SAMPLES, run_cli, sample
+from tests.conftest import RUN01, SAMPLES, VIDEO_HEIGHT, run_cli, sample
 
 ALL_SAMPLES = sorted(p.name for p in SAMPLES.glob("*.mp4")) or [RUN01]
 
@@ -87,3 +90,26 @@ def test_capture_problems_of_real_clips_are_warned_about(analysed, name, phrase)
 @pytest.mark.slow
 def test_a_well_filmed_clip_gets_no_capture_warning(analysed):
     assert json.loads((analysed(RUN01) / "summary.json").read_text())["warnings"] == []
+
+
+@pytest.mark.slow
+def test_a_clip_compared_with_itself_shows_no_change(analysed, tmp_path):
+    clip = tmp_path / RUN01
+    shutil.copy(sample(RUN01), clip)
+    shutil.copytree(analysed(RUN01), tmp_path / f"{clip.stem}.formcheck")  # re-used, not re-run
+    out = tmp_path / "same"
+    result = run_cli("compare", clip, clip, "-o", out, "--video-height", str(VIDEO_HEIGHT))
+    assert result.returncode == 0, result.stderr
+    assert "No measure changed beyond stride-to-stride variation" in result.stdout.replace("\n", " ")
+    comparison = json.loads((out / "comparison.json").read_text())
+    assert comparison["significant_metrics"] == [] and comparison["tighter_metrics"] == []
+    measured = [m for m in comparison["metrics"] if m["change"] is not None]
+    assert len(measured) >= 8 and all(m["change"] == 0 and m["ci_low"] <= 0 <= m["ci_high"] for m in measured)
+    assert len(pd.read_csv(out / "comparison.csv")) == len(comparison["metrics"])
+    assert {"compare.html", "side_by_side.mp4", "plots"} <= {p.name for p in out.iterdir()}
+    with av.open(str(out / "side_by_side.mp4")) as container:
+        stream = container.streams.video[0]
+        assert stream.codec_context.name == "h264" and stream.codec_context.height == VIDEO_HEIGHT
+        first_stride = pd.read_csv(analysed(RUN01) / "stride_metrics.csv")["start_s"].iat[0]
+        duration = float(stream.duration * stream.time_base)
+        assert duration == pytest.approx(container_times(clip)[-1] - first_stride, abs=0.05)

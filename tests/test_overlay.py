@@ -17,7 +17,7 @@ from formcheck.track import Track
 from formcheck.video import VideoReader, probe
 from tests import synthetic
 from tests.clips import write_clip
-from tests.conftest import RUN01, sample
+from tests.conftest import RUN01, VIDEO_HEIGHT, sample
 
 BACKGROUND = (40, 40, 40)
 FPS = 30.0
@@ -110,7 +110,7 @@ def test_overlay_keeps_the_source_timing_and_plays_in_browsers(analysed):
     assert abs(len(times) - len(source_times)) <= 1
     assert abs(times[-1] - source_times[-1]) <= frame_s
     assert np.allclose(times[:len(source_times)], source_times[:len(times)], atol=1e-4)
-    assert height <= 1280 and abs(width / height - info.width / info.height) < 0.01
+    assert height == VIDEO_HEIGHT and abs(width / height - info.width / info.height) < 0.01
     data = overlay.read_bytes()
     assert 0 <= data.find(b"moov") < data.find(b"mdat")  # +faststart: the index comes before the frames
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import shutil
 import time
 from html.parser import HTMLParser
 from pathlib import Path
@@ -193,16 +194,19 @@ def wait_for(driver, script: str, timeout_s: float = 20.0):
 
 
 @pytest.fixture(scope="module")
-def tight_output(tmp_path_factory) -> Path:
-    """`formcheck analyze` on run01 with thresholds so small that segments certainly exist."""
+def tight_output(tmp_path_factory, analysed) -> Path:
+    """`formcheck analyze` on run01 with thresholds so small that segments certainly exist (in a
+    copy of the session's run01 folder, so the saved landmarks are re-used)."""
     require_chromium()  # before the slow part
     clip = sample(RUN01)
     root = tmp_path_factory.mktemp("report")
     config = root / "tight.toml"
     config.write_text(TIGHT_CONFIG)
     out = root / "run01.formcheck"
-    result = run_cli("analyze", clip, "-o", out, "--config", config)
+    shutil.copytree(analysed(RUN01), out)
+    result = run_cli("analyze", clip, "-o", out, "--config", config, "--video-height", "480")
     assert result.returncode == 0, result.stderr
+    assert "landmarks re-used" in result.stderr  # new thresholds, no new inference
     return out
 
 

@@ -1,0 +1,97 @@
+"""A coach's split screen: the early and the late clip side by side, each with its overlay.
+
+Both halves start at their clip's first stride (a forward swing of the left foot), so the two
+runners begin in the same phase of the stride, then run on real time: each half shows, at every
+output tick, the latest frame of its clip at or before that moment. The video lasts as long as the
+shorter clip (after its first stride) and is written at the higher of the two frame rates (at most
+60 frames/s). Each half is scaled to the same height.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from formcheck.config import OverlayConfig
+from formcheck.overlay.hud import timeline_strip
+from formcheck.overlay.render import draw_frame, scene_for
+from formcheck.overlay.style import Style
+from formcheck.overlay.text import draw_text
+from formcheck.video import VideoReader
+from formcheck.video_writer import H264Writer
+
+if TYPE_CHECKING:
+    from formcheck.pipeline import Analysis
+
+MAX_FPS = 60.0
+
+
+class _Half:
+    """One side: frames of one clip with its overlay drawn, looked up by time since its first stride."""
+
+    def __init__(self, analysis: Analysis, label: str, height: int) -> None:
+        self.reader = VideoReader(Path(analysis.info.path), max_height=height)
+        width, self.height = self.reader.output_size
+        self.width = width - width % 2
+        self.scene = scene_for(analysis, (self.width, self.height))
+        self.style = Style(self.width, self.height)
+        self.strip = timeline_strip(self.scene, self.style)
+        strides = analysis.measurements.stride_metrics
+        self.start_s = float(strides["start_s"].iat[0]) if len(strides) else float(analysis.track.times[0])
+        self.end_s = float(analysis.track.times[-1])
+        self.label = label
+        self._frames = ((f.time_s, f.rgb) for f in self.reader.frames())
+        self._current = next(self._frames)
+        self._next = next(self._frames, None)
+        self._drawn: tuple[float, np.ndarray] | None = None
+
+    def at(self, elapsed_s: float) -> np.ndarray:
+        """The frame shown ``elapsed_s`` seconds after this clip's first stride, overlay drawn."""
+        wanted = self.start_s + elapsed_s
+        while self._next is not None and self._next[0] <= wanted:
+            self._current, self._next = self._next, next(self._frames, None)
+        time_s, rgb = self._current
+        if self._drawn is None or self._drawn[0] != time_s:
+            rgb = np.ascontiguousarray(rgb[:self.height, :self.width])
+            draw_frame(rgb, self.scene, time_s, self.style, self.strip)
+            draw_text(rgb, f"{self.label}  {time_s:.1f} s", self.style.px(10), self.height - self.style.px(70),
+                      self.style.font(20), bold=True, box=0.6)
+            self._drawn = (time_s, rgb)
+        return self._drawn[1]
+
+    def close(self) -> None:
+        self.reader.close()
+
+
+def render_side_by_side(early: Analysis, late: Analysis, out_path: Path,
+                        config: OverlayConfig = OverlayConfig(),
+                        labels: tuple[str, str] = ("EARLY", "LATE"),
+                        progress: Callable[[int, int | None], None] | None = None) -> int:
+    """Write the split-screen video (H.264, yuv420p, +faststart), each half at most
+    ``min(config.max_height, 720)`` pixels high. Returns the number of frames written."""
+    height = min(config.max_height or 720, 720, early.info.height, late.info.height)
+    halves = [_Half(early, labels[0], height), _Half(late, labels[1], height)]
+    try:
+        height = min(h.height for h in halves)
+        height -= height % 2  # 4:2:0 needs even sides
+        width = sum(h.width for h in halves)
+        fps = min(MAX_FPS, max(a.info.average_fps if np.isfinite(a.info.average_fps) else 30.0 for a in (early, late)))
+        duration = min(h.end_s - h.start_s for h in halves)
+        ticks = np.arange(0.0, max(duration, 0.0) + 1e-9, 1.0 / fps)
+        canvas = np.zeros((height, width, 3), dtype=np.uint8)
+        with H264Writer(out_path, width, height, fps, config.crf, config.preset) as writer:
+            for n, t in enumerate(ticks, start=1):
+                x = 0
+                for half in halves:
+                    canvas[:, x:x + half.width] = half.at(t)[:height]
+                    x += half.width
+                writer.write(canvas, float(t))
+                if progress is not None:
+                    progress(n, len(ticks))
+            return writer.frames_written
+    finally:
+        for half in halves:
+            half.close()
