@@ -42,7 +42,6 @@ class H264Writer:
         stream.options = {"crf": str(crf), "preset": preset}
         self._stream = stream
         self._last_pts = -1
-        self.frames_written = 0
 
     def __enter__(self) -> H264Writer:
         return self
@@ -58,7 +57,6 @@ class H264Writer:
         frame.pts, frame.time_base = pts, TIME_BASE
         self._last_pts = pts
         self._container.mux(self._stream.encode(frame))
-        self.frames_written += 1
 
     def close(self) -> None:
         """Flush the encoder and finish the file (writes the index at the front)."""

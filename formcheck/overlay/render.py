@@ -2,7 +2,8 @@
 
 A second pass over the clip (the measurements need the whole clip first): each decoded frame is
 drawn on (:mod:`formcheck.overlay.draw`, :mod:`formcheck.overlay.hud`) and encoded to H.264 at its
-own presentation time, so the overlay has the source's frame count, timing and length.
+own presentation time, so the overlay has the source's frame count, timing and length. Decoding runs
+ahead and encoding behind the drawing, each in its own thread (:mod:`formcheck.threads`).
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from formcheck.overlay.draw import draw_hands, draw_head_pitch, draw_shoulder_ga
 from formcheck.overlay.hud import draw_banner, draw_gauges, draw_timeline, timeline_strip
 from formcheck.overlay.scene import Scene, build_scene
 from formcheck.overlay.style import Style
+from formcheck.threads import Sink, prefetch
 from formcheck.video import VideoReader
 from formcheck.video_writer import H264Writer
 
@@ -54,13 +56,16 @@ def render_overlay(analysis: Analysis, out_path: Path, config: OverlayConfig = O
         scene = scene_for(analysis, (width, height))
         st = Style(width, height)
         strip = timeline_strip(scene, st)
-        expected = len(analysis.raw_track)
-        with H264Writer(out_path, width, height, reader.info.average_fps, config.crf, config.preset) as writer:
-            for frame in reader.frames():
+        expected = reader.info.frame_count
+        written = 0
+        with (H264Writer(out_path, width, height, reader.info.average_fps, config.crf, config.preset) as writer,
+              Sink(lambda item: writer.write(*item)) as encoder):
+            for frame in prefetch(reader.frames()):
                 rgb = frame.rgb if frame.rgb.shape[:2] == (height, width) else np.ascontiguousarray(
                     frame.rgb[:height, :width])
                 draw_frame(rgb, scene, frame.time_s, st, strip)
-                writer.write(rgb, frame.time_s)
+                encoder.put((rgb, frame.time_s))
+                written += 1
                 if progress is not None:
-                    progress(writer.frames_written, expected)
-            return writer.frames_written
+                    progress(written, expected)
+        return written

@@ -20,6 +20,7 @@ from formcheck.overlay.hud import timeline_strip
 from formcheck.overlay.render import draw_frame, scene_for
 from formcheck.overlay.style import Style
 from formcheck.overlay.text import draw_text
+from formcheck.threads import Sink, prefetch
 from formcheck.video import VideoReader
 from formcheck.video_writer import H264Writer
 
@@ -43,7 +44,7 @@ class _Half:
         self.start_s = float(strides["start_s"].iat[0]) if len(strides) else float(analysis.track.times[0])
         self.end_s = float(analysis.track.times[-1])
         self.label = label
-        self._frames = ((f.time_s, f.rgb) for f in self.reader.frames())
+        self._frames = prefetch((f.time_s, f.rgb) for f in self.reader.frames())
         self._current = next(self._frames)
         self._next = next(self._frames, None)
         self._drawn: tuple[float, np.ndarray] | None = None
@@ -63,6 +64,7 @@ class _Half:
         return self._drawn[1]
 
     def close(self) -> None:
+        self._frames.close()
         self.reader.close()
 
 
@@ -81,17 +83,13 @@ def render_side_by_side(early: Analysis, late: Analysis, out_path: Path,
         fps = min(MAX_FPS, max(a.info.average_fps if np.isfinite(a.info.average_fps) else 30.0 for a in (early, late)))
         duration = min(h.end_s - h.start_s for h in halves)
         ticks = np.arange(0.0, max(duration, 0.0) + 1e-9, 1.0 / fps)
-        canvas = np.zeros((height, width, 3), dtype=np.uint8)
-        with H264Writer(out_path, width, height, fps, config.crf, config.preset) as writer:
+        with (H264Writer(out_path, width, height, fps, config.crf, config.preset) as writer,
+              Sink(lambda item: writer.write(*item)) as encoder):
             for n, t in enumerate(ticks, start=1):
-                x = 0
-                for half in halves:
-                    canvas[:, x:x + half.width] = half.at(t)[:height]
-                    x += half.width
-                writer.write(canvas, float(t))
+                encoder.put((np.hstack([half.at(t)[:height] for half in halves]), float(t)))
                 if progress is not None:
                     progress(n, len(ticks))
-            return writer.frames_written
+        return len(ticks)
     finally:
         for half in halves:
             half.close()

@@ -10,6 +10,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
+import cv2
 import matplotlib
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
@@ -63,7 +64,10 @@ def shade(frame: np.ndarray, x0: int, y0: int, x1: int, y1: int, color: Color = 
     if x1 <= x0 or y1 <= y0:
         return
     region = frame[y0:y1, x0:x1]
-    region[:] = region + opacity * (np.asarray(color, dtype=np.float32) - region)
+    if any(color):
+        cv2.addWeighted(region, 1.0 - opacity, np.full_like(region, color), opacity, 0.0, dst=region)
+    else:  # darkening only: one scaled copy, no second image
+        cv2.convertScaleAbs(region, dst=region, alpha=1.0 - opacity)
 
 
 def draw_text(frame: np.ndarray, text: str, x: int, y: int, size_px: int, color: Color = (255, 255, 255),
