@@ -32,10 +32,13 @@ class PoseConfig:
     (about twice as fast, no finger landmarks). ``max_height``: analyse frames scaled down to at most
     this many pixels high (None = full size); landmarks are still reported in full-size pixels.
     ``min_detection_confidence`` / ``min_tracking_confidence``: MediaPipe's thresholds in [0, 1].
+    ``every``: analyse every n-th frame only (1 = all); for 120-240 fps clips, 2-4 still samples
+    each stride finely and divides the inference time.
     """
 
     model: str = "holistic"
     max_height: int | None = None
+    every: int = 1
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
 
@@ -46,6 +49,8 @@ class PoseConfig:
         if self.max_height is not None and self.max_height < MIN_MAX_HEIGHT:
             raise ConfigError(f"--max-height (max_height in [pose]) must be at least {MIN_MAX_HEIGHT} pixels, "
                               f"got {self.max_height}")
+        if self.every < 1:
+            raise ConfigError(f"--every (every in [pose]) must be 1 or more, got {self.every}")
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,7 @@ from formcheck.quality import capture_warnings
 from formcheck.segments import Baseline, baseline_label, baseline_strides, find_segments
 from formcheck.smoothing import smooth_track
 from formcheck.strides import Strides, detect_strides, per_stride
+from formcheck.threads import prefetch
 from formcheck.track import Track
 from formcheck.video import VideoInfo, VideoReader
 from formcheck.view import ViewEstimate, estimate_view
@@ -166,15 +167,18 @@ def make_estimator(config: Config) -> PoseEstimator:
     return RunnerFollower(model, config.follow) if config.follow.enabled else model
 
 
-def estimate_track(reader: VideoReader, estimator: PoseEstimator, progress: Progress | None = None) -> PoseRun:
-    """Run ``estimator`` on every frame ``reader`` yields; landmarks in full-size display pixels."""
+def estimate_track(reader: VideoReader, estimator: PoseEstimator, progress: Progress | None = None,
+                   every: int = 1) -> PoseRun:
+    """Run ``estimator`` on every ``every``-th frame ``reader`` yields (decoded ahead in a background
+    thread, so decoding overlaps inference); landmarks in full-size display pixels."""
     start = time.perf_counter()
     info = reader.info
     size = (info.width, info.height)
     estimate = info.duration_s * info.average_fps  # NaN when the container says neither
     expected = info.frame_count or (round(estimate) if math.isfinite(estimate) and estimate > 0 else None)
+    expected = -(-expected // every) if expected else None
     times, frames = [], []
-    for frame in reader.frames():
+    for frame in prefetch(reader.frames(every)):
         frames.append(estimator.estimate(frame.rgb, frame.time_s, size))
         times.append(frame.time_s)
         if progress is not None:
@@ -200,7 +204,7 @@ def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | N
         own_estimator = estimator is None
         estimator = make_estimator(config) if own_estimator else estimator
         try:
-            run = estimate_track(reader, estimator, progress)
+            run = estimate_track(reader, estimator, progress, config.pose.every)
         finally:
             if own_estimator:
                 estimator.close()

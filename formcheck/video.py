@@ -95,8 +95,9 @@ class VideoReader:
         """(width, height) in pixels of the frames ``frames()`` yields, after ``max_height``."""
         return _scaled_size(self.info.width, self.info.height, self.max_height)
 
-    def frames(self) -> Iterator[Frame]:
-        """Yield upright RGB frames with strictly increasing presentation times (s).
+    def frames(self, every: int = 1) -> Iterator[Frame]:
+        """Yield upright RGB frames with strictly increasing presentation times (s); with ``every``
+        n > 1 only every n-th decoded frame (the others are decoded but never converted).
 
         A frame whose time does not increase (a broken or duplicated timestamp) is dropped with a
         warning. A decoding error after at least one good frame ends the stream with a warning (the
@@ -107,11 +108,16 @@ class VideoReader:
         index = 0
         last_time = -math.inf
         dropped = 0
+        good = 0
         try:
             for frame in itertools.chain([self._first], self._decoded):
                 time_s = frame.time
                 if time_s is None or not time_s > last_time:
                     dropped += 1
+                    continue
+                good += 1
+                if (good - 1) % every:
+                    last_time = time_s
                     continue
                 rgb = frame.to_ndarray(width=stored_w, height=stored_h, format="rgb24")
                 if self._rotation_turns:

@@ -72,3 +72,12 @@ def test_variable_frame_rate_times_match_the_container(tmp_path):
 def test_unreadable_inputs_raise_a_video_error_that_says_why(tmp_path, make, message):
     with pytest.raises(VideoError, match=message):
         probe(make(tmp_path / "clip.mp4"))
+
+
+@pytest.mark.parametrize("every", [2, 3])
+def test_every_nth_frame_keeps_the_real_times_of_the_frames_kept(every):
+    with VideoReader(sample(RUN01), max_height=240) as reader:
+        all_times = [f.time_s for f in reader.frames()]
+    with VideoReader(sample(RUN01), max_height=240) as reader:
+        kept = [f.time_s for f in reader.frames(every)]
+    assert kept == all_times[::every]
