@@ -15,6 +15,7 @@ from typing import Annotated, Optional
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
@@ -29,28 +30,41 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback wh
 
 @app.command()
 def analyze(
-    clip: Annotated[Path, typer.Argument(help="The video of the run (.mp4, .mov, ...).")],
-    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: CLIP_STEM.formcheck next to the clip].")] = None,
+    clips: Annotated[list[Path], typer.Argument(help="The video of the run (.mp4, .mov, ...); or several, or a folder of them.")],
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: CLIP_STEM.formcheck next to the clip]; with several clips, the folder that holds one CLIP_STEM.formcheck each.")] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings to change (see formcheck.example.toml).")] = None,
     model: Annotated[Optional[str], typer.Option(help="Pose model: 'holistic' (with finger landmarks) or 'pose' (faster, no fingers).")] = None,
     max_height: Annotated[Optional[int], typer.Option(help="Analyse frames scaled down to at most this many pixels high (faster).")] = None,
+    every: Annotated[Optional[int], typer.Option(help="Analyse every n-th frame only (faster; 2-4 suits 120-240 fps clips).")] = None,
     baseline: Annotated[Optional[Path], typer.Option(help="Judge against this relaxed reference instead of the clip's first 20 s: an early-run clip, its output folder, or a baseline.json.")] = None,
     video: Annotated[bool, typer.Option("--video/--no-video", help="Write the annotated overlay.mp4 (skip it to save time).")] = True,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html, the page that shows the verdict, video and plots.")] = True,
     video_height: Annotated[Optional[int], typer.Option(help="Scale overlay.mp4 down to at most this many pixels high [default: 1280].")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Run the pose model again even if the output folder holds this clip's landmarks.")] = False,
+    jobs: Annotated[int, typer.Option(help="With several clips: how many to analyse at once (worker processes).")] = 2,
     debug: Debug = False,
 ) -> None:
-    """Measure the runner in CLIP, find 'running tight' segments, and write the overlay video, plots,
-    report.html and the data (CSV/JSON) to an output folder. Landmarks already saved there for the
-    same clip and pose settings are re-used, so trying new thresholds takes seconds."""
+    """Measure the runner in each clip, find 'running tight' segments, and write the overlay video,
+    plots, report.html and the data (CSV/JSON) to an output folder per clip. Landmarks already saved
+    there for the same clip and pose settings are re-used, so trying new thresholds takes seconds."""
     from formcheck.api import analyze as analyze_clip
+    from formcheck.batch import analyze_many, expand_clips
 
     def run() -> None:
-        config = _config(config_file, model, max_height, video_height)
+        config = _config(config_file, model, max_height, video_height, every)
         reference = _load_baseline(baseline, config) if baseline else None
-        with _progress_bar(clip.name) as progress:
-            analysis = analyze_clip(clip, config, out, baseline=reference, video=video, report=report,
+        paths = expand_clips(clips)
+        if len(paths) > 1 or clips[0].is_dir():
+            with _progress_bar(f"{len(paths)} clips") as progress:
+                results = analyze_many(paths, config, out, jobs=jobs, baseline=reference, video=video,
+                                       report=report, reuse=not fresh,
+                                       progress=lambda done, total: progress("all", done, total))
+            failed = _print_batch(results)
+            if failed:
+                raise FormcheckError(f"{failed} of {len(results)} clips could not be analysed (see above)")
+            return
+        with _progress_bar(paths[0].name) as progress:
+            analysis = analyze_clip(paths[0], config, out, baseline=reference, video=video, report=report,
                                     reuse=not fresh, progress=progress)
         for warning in analysis.warnings:
             console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
@@ -123,11 +137,12 @@ def _load_baseline(path: Path, config):
     return Baseline.from_strides(early.measurements.stride_metrics, path.name)
 
 
-def _config(config_file: Path | None, model: str | None, max_height: int | None, video_height: int | None):
+def _config(config_file: Path | None, model: str | None, max_height: int | None, video_height: int | None,
+            every: int | None = None):
     """Settings from the TOML file (or defaults) with the command line's options applied."""
     from formcheck.config import load_config
 
-    config = _with_overrides(load_config(config_file), "pose", model=model, max_height=max_height)
+    config = _with_overrides(load_config(config_file), "pose", model=model, max_height=max_height, every=every)
     return _with_overrides(config, "overlay", max_height=video_height)
 
 
@@ -151,6 +166,20 @@ def _print_verdict(summary: dict) -> None:
         Console().print("[bold green]No sustained sign of running tight[/] against the baseline.")
     else:
         Console().print("[yellow]Not enough measurable strides to judge[/] (see coverage above).")
+
+
+def _print_batch(results) -> int:
+    """One line per clip of a batch (verdict and folder, or why it failed); returns how many failed."""
+    table = Table(title="formcheck analyze: every clip", title_justify="left")
+    for column in ("clip", "verdict", "warnings", "written to / problem"):
+        table.add_column(column)
+    for result in results:
+        if result.error:
+            table.add_row(escape(result.clip.name), "[red]failed[/]", "", escape(result.error))
+        else:
+            table.add_row(escape(result.clip.name), result.verdict, str(len(result.warnings)), escape(str(result.out_dir)))
+    Console().print(table)
+    return sum(1 for r in results if r.error)
 
 
 def _print_comparison(comparison) -> None:
@@ -189,7 +218,7 @@ class _progress_bar:
     the API's ``progress(phase, done, total)`` callback."""
 
     PHASES = {"pose": "finding the runner in {}", "overlay": "drawing overlay.mp4 for {}",
-              "side by side": "drawing side_by_side.mp4 for {}"}
+              "side by side": "drawing side_by_side.mp4 for {}", "all": "analysing {}"}
 
     def __init__(self, name: str) -> None:
         self._name = name

@@ -1,0 +1,123 @@
+"""Many clips at once: a pool of worker processes, one analysis per clip, progress pooled into one.
+
+Each worker process analyses whole clips with :func:`formcheck.api.analyze`, exactly as a single
+``formcheck analyze`` would (same settings, same output folder), so results are identical to
+analysing the clips one by one. Workers are started with "spawn": MediaPipe's native threads do not
+survive a fork. A clip that fails is reported with its one-line reason and the others go on.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue
+import threading
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+
+from formcheck.config import Config
+from formcheck.errors import FormcheckError
+from formcheck.pipeline import default_output_dir
+from formcheck.segments import Baseline
+from formcheck.video import probe
+
+#: File name endings taken as clips when a folder is given.
+VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3gp")
+
+
+@dataclass(frozen=True)
+class ClipResult:
+    """How one clip of a batch went: its output folder and verdict, or the error that stopped it."""
+
+    clip: Path
+    out_dir: Path | None
+    verdict: str | None
+    warnings: tuple[str, ...] = ()
+    error: str | None = None
+
+
+def expand_clips(paths: Iterable[Path]) -> list[Path]:
+    """The clips named by ``paths``: files as given, folders as the video files directly inside them
+    (sorted by name). Raises :class:`FormcheckError` when a folder holds no video."""
+    clips = []
+    for path in map(Path, paths):
+        if path.is_dir():
+            found = sorted(p for p in path.iterdir() if p.is_file() and p.suffix.lower() in VIDEO_SUFFIXES)
+            if not found:
+                raise FormcheckError(f"{path}: the folder holds no video ({', '.join(VIDEO_SUFFIXES)})")
+            clips.extend(found)
+        else:
+            clips.append(path)
+    return clips
+
+
+def output_dir_for(clip: Path, out: Path | None) -> Path:
+    """``CLIP_STEM.formcheck`` next to the clip, or inside ``out`` when one folder holds them all."""
+    return Path(out) / default_output_dir(clip).name if out else default_output_dir(clip)
+
+
+def analyze_many(clips: list[Path], config: Config, out: Path | None = None, *, jobs: int = 2,
+                 baseline: Baseline | None = None, video: bool = True, report: bool = True, reuse: bool = True,
+                 progress: Callable[[int, int], None] | None = None) -> list[ClipResult]:
+    """Analyse ``clips`` with ``jobs`` worker processes; results in the order of ``clips``.
+    ``progress(done, total)`` counts frames over all clips: searched for the runner, then drawn."""
+    context = multiprocessing.get_context("spawn")
+    manager = context.Manager()
+    events = manager.Queue()
+    total = sum(_work(clip, config, video) for clip in clips)
+    counts: dict[tuple[int, str], int] = {}
+    stop = threading.Event()
+
+    def relay() -> None:  # worker progress events -> one overall count
+        while not stop.is_set():
+            try:
+                index, phase, count = events.get(timeout=0.1)
+            except queue.Empty:
+                continue
+            counts[index, phase] = count
+            if progress is not None:
+                done = sum(counts.values())
+                progress(done, max(total, done))
+
+    relay_thread = threading.Thread(target=relay, daemon=True)
+    relay_thread.start()
+    results: list[ClipResult | None] = [None] * len(clips)
+    try:
+        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+            futures = {pool.submit(_analyze_one, i, clip, config, output_dir_for(clip, out), baseline, video, report,
+                                   reuse, events): i for i, clip in enumerate(clips)}
+            for future in as_completed(futures):
+                results[futures[future]] = future.result()
+    finally:
+        stop.set()
+        relay_thread.join()
+        manager.shutdown()
+    return results
+
+
+def _work(clip: Path, config: Config, video: bool) -> int:
+    """Frames a clip will take: searched (every ``config.pose.every``-th) plus drawn; 0 if unknown."""
+    try:
+        frames = probe(clip).frame_count or 0
+    except FormcheckError:
+        return 0
+    return -(-frames // config.pose.every) + (frames if video else 0)
+
+
+def _analyze_one(index: int, clip: Path, config: Config, out_dir: Path, baseline: Baseline | None, video: bool,
+                 report: bool, reuse: bool, events) -> ClipResult:
+    """One clip in a worker process; errors come back as a result, never as a crash of the batch."""
+    from formcheck.api import analyze
+
+    def progress(phase: str, count: int, total: int | None) -> None:
+        events.put((index, phase, count))
+
+    try:
+        analysis = analyze(clip, config, out_dir, baseline=baseline, video=video, report=report, reuse=reuse,
+                           progress=progress)
+    except FormcheckError as exc:
+        return ClipResult(clip, None, None, error=str(exc))
+    except Exception as exc:  # a bug: keep the batch going and say what happened
+        return ClipResult(clip, None, None, error=f"internal error: {type(exc).__name__}: {exc}")
+    return ClipResult(clip, analysis.out_dir, analysis.summary["verdict"], tuple(analysis.summary["warnings"]))

@@ -1,0 +1,32 @@
+"""Several clips at once: a worker pool whose results equal one-by-one analysis, and failures that
+do not stop the others."""
+
+import json
+
+from tests.clips import sample_frames, write_clip
+from tests.conftest import RUN01, run_cli, sample
+
+
+def test_a_folder_of_clips_is_analysed_like_each_clip_alone(tmp_path):
+    folder = tmp_path / "squad"
+    folder.mkdir()
+    frames, times = sample_frames(sample(RUN01), max_frames=90, max_height=360)
+    write_clip(folder / "anna.mp4", frames, times)
+    write_clip(folder / "ben.mp4", frames[30:], times[30:])
+    (folder / "broken.mp4").write_text("not a video")
+    (folder / "notes.txt").write_text("ignored: not a video file name")
+
+    batch = tmp_path / "batch"
+    result = run_cli("analyze", folder, "-o", batch, "--no-video", "--model", "pose", "--jobs", "2")
+    assert result.returncode == 2, result.stderr  # one clip failed: the batch says so in its exit code
+    assert "broken.mp4" in result.stdout and "not a readable video" in result.stdout
+    assert "1 of 3 clips could not be analysed" in result.stderr
+    assert sorted(p.name for p in batch.iterdir()) == ["anna.formcheck", "ben.formcheck"]
+
+    alone = tmp_path / "alone"
+    assert run_cli("analyze", folder / "ben.mp4", "-o", alone, "--no-video", "--model", "pose").returncode == 0
+    in_batch = batch / "ben.formcheck"
+    assert (in_batch / "track_raw.csv").read_bytes() == (alone / "track_raw.csv").read_bytes()
+    assert (in_batch / "stride_metrics.csv").read_bytes() == (alone / "stride_metrics.csv").read_bytes()
+    a, b = (json.loads((d / "summary.json").read_text()) for d in (in_batch, alone))
+    assert a["metrics"] == b["metrics"] and a["verdict"] == b["verdict"] and a["warnings"] == b["warnings"]
