@@ -12,9 +12,8 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from formcheck.comparison import Comparison
-from formcheck.comparison_output import default_comparison_dir, write_comparison
 from formcheck.config import Config
 from formcheck.errors import TrackError
 from formcheck.pipeline import (
@@ -23,6 +22,9 @@ from formcheck.pipeline import (
 from formcheck.segments import Baseline
 from formcheck.track import Track
 from formcheck.video import probe
+
+if TYPE_CHECKING:  # imported when used: scipy.stats and the plots cost a second at start-up
+    from formcheck.comparison import Comparison
 
 #: progress(phase, done, total): phase is "pose" (frames searched), "overlay" (frames drawn) or
 #: "side by side" (frames of the comparison video); total is None when the clip does not say.
@@ -102,6 +104,9 @@ def compare(early: str | Path | Analysis, late: str | Path | Analysis, config: C
     analyses already made. ``video``: write the side-by-side video. The returned comparison holds
     both analyses (``early``, ``late``) and ``out_dir``; in Jupyter it shows its table.
     """
+    from formcheck.comparison import Comparison
+    from formcheck.comparison_output import default_comparison_dir, write_comparison
+
     config = config or Config()
     early, late = (a if isinstance(a, Analysis) else analyze(a, config, reuse=reuse, progress=progress)
                    for a in (early, late))

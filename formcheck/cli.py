@@ -38,7 +38,7 @@ def analyze(
     every: Annotated[Optional[int], typer.Option(help="Analyse every n-th frame only (faster; 2-4 suits 120-240 fps clips).")] = None,
     baseline: Annotated[Optional[Path], typer.Option(help="Judge against this relaxed reference instead of the clip's first 20 s: an early-run clip, its output folder, or a baseline.json.")] = None,
     video: Annotated[bool, typer.Option("--video/--no-video", help="Write the annotated overlay.mp4 (skip it to save time).")] = True,
-    report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html, the page that shows the verdict, video and plots.")] = True,
+    report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html, the page that shows the verdict, video and plots, and the plots (plots/).")] = True,
     video_height: Annotated[Optional[int], typer.Option(help="Scale overlay.mp4 down to at most this many pixels high [default: 1280].")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Run the pose model again even if the output folder holds this clip's landmarks.")] = False,
     jobs: Annotated[int, typer.Option(help="With several clips: how many to analyse at once (worker processes).")] = 2,

@@ -277,9 +277,9 @@ def detection_coverage(track: Track, min_visibility: float) -> dict[str, float]:
 def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report: bool = True,
                    progress: Progress | None = None) -> Path:
     """Write the output folder atomically: raw and clean tracks, per-frame and per-stride metrics,
-    segments (CSV), the baseline used, plots (``plots/``), and ``summary.json``; with ``video`` the
-    annotated ``overlay.mp4`` (``progress`` follows its frames), with ``report`` the ``report.html``
-    page that shows it all."""
+    segments (CSV), the baseline used and ``summary.json``; with ``video`` the annotated
+    ``overlay.mp4`` (``progress`` follows its frames); with ``report`` the plots (``plots/``) and
+    the ``report.html`` page that shows it all."""
     from formcheck.overlay.render import render_overlay
     from formcheck.plots import save_plots
     from formcheck.report import write_report
@@ -293,10 +293,10 @@ def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report
         m.stride_metrics.to_csv(staging / "stride_metrics.csv", index_label="stride")
         m.segments.to_csv(staging / "segments.csv", index=False)
         m.baseline.save(staging / "baseline.json")
-        plots = [p.relative_to(staging).as_posix() for p in save_plots(m, analysis.config, staging / "plots")]
         if video:
             render_overlay(analysis, staging / OVERLAY_NAME, analysis.config.overlay, progress)
         if report:
+            plots = [p.relative_to(staging).as_posix() for p in save_plots(m, analysis.config, staging / "plots")]
             write_report(analysis, staging, OVERLAY_NAME if video else None, plots)
         files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
         write_json(staging / "summary.json", {**analysis.summary, "files": sorted(files + ["summary.json"])})
