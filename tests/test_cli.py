@@ -24,7 +24,17 @@ def assert_one_line_error(result, *phrases):
         assert phrase in lines[0]
 
 
-@pytest.mark.parametrize("make, phrase", BAD_INPUTS)
+def _empty_folder(path):
+    path.mkdir()
+    return path
+
+
+#: As for the video reader, except a folder: the command line takes one as a batch of clips.
+CLI_BAD_INPUTS = [p for p in BAD_INPUTS if p.id != "folder"] + [
+    pytest.param(_empty_folder, "holds no video", id="empty-folder")]
+
+
+@pytest.mark.parametrize("make, phrase", CLI_BAD_INPUTS)
 def test_bad_input_gets_one_line_an_exit_code_and_no_output(tmp_path, make, phrase):
     clip = make(tmp_path / "clip.mp4")
     out = tmp_path / "out"
