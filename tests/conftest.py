@@ -12,7 +12,10 @@ import pytest
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "sample_videos"
 RUN01 = "run01_treadmill_side_gym_60fps_portrait.mp4"
-VIDEO_HEIGHT = 480  # overlay height in the shared analyses: every clip gets an overlay, drawn small to save time
+VIDEO_HEIGHT = 480  # overlay height in the shared analyses, drawn small to save time
+#: Clips whose shared analysis also writes the overlay and the report (the overlay, report, compare
+#: and notebook tests use them); the others get the data only, to keep the suite's time in check.
+WITH_VIDEO = {RUN01, "run06_treadmill_side_home_portrait.mp4"}
 
 
 def sample(name: str) -> Path:
@@ -34,14 +37,15 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="session")
 def analysed(tmp_path_factory):
     """analysed(name) -> output folder of `formcheck analyze` on that sample clip, run once per session
-    (default settings but a smaller overlay video, :data:`VIDEO_HEIGHT`)."""
+    with default settings; overlay (:data:`VIDEO_HEIGHT` high) and report only for :data:`WITH_VIDEO`."""
     cache: dict[str, Path] = {}
     root = tmp_path_factory.mktemp("analysed")
 
     def get(name: str) -> Path:
         if name not in cache:
             out = root / Path(name).stem
-            result = run_cli("analyze", sample(name), "-o", out, "--video-height", str(VIDEO_HEIGHT))
+            extra = ["--video-height", str(VIDEO_HEIGHT)] if name in WITH_VIDEO else ["--no-video", "--no-report"]
+            result = run_cli("analyze", sample(name), "-o", out, *extra)
             assert result.returncode == 0, result.stderr
             cache[name] = out
         return cache[name]
