@@ -35,7 +35,7 @@ from scipy import stats
 from formcheck.config import Config, QualityConfig
 from formcheck.metrics import METRIC_COLUMNS
 from formcheck.plots import METRIC_LABELS
-from formcheck.segments import RULES
+from formcheck.segments import RULES, rule_threshold
 
 if TYPE_CHECKING:  # the pipeline does not import this module, but keep the import light anyway
     from formcheck.pipeline import Analysis, Measurements
@@ -84,10 +84,7 @@ def change_threshold(metric: str, early_median: float, config: Config = Config()
     |early median| for relative rules). NaN for metrics without a rule (and for a relative rule
     without an early median)."""
     rule = _RULES.get(metric)
-    if rule is None:
-        return float("nan")
-    threshold = float(getattr(config.segments, rule.threshold))
-    return threshold * abs(early_median) if rule.relative else threshold
+    return float("nan") if rule is None else rule_threshold(rule, early_median, config.segments)
 
 
 def compare_strides(early: pd.DataFrame, late: pd.DataFrame, config: Config = Config(), n_resamples: int = 2000,

@@ -25,6 +25,7 @@ import jinja2
 
 from formcheck.metrics import METRIC_COLUMNS
 from formcheck.plots import METRIC_LABELS
+from formcheck.segments import RULES
 
 if TYPE_CHECKING:
     from formcheck.pipeline import Analysis
@@ -72,6 +73,7 @@ ADVICE: dict[str, Advice] = {
         "Hal Higdon"),
 }
 
+_RULED = {rule.metric for rule in RULES}  # metrics judged for tension; the others are context
 VERDICT_CLASS = {"tight": "tight", "relaxed": "relaxed"}  # anything else: "nodata" (amber)
 
 
@@ -238,7 +240,7 @@ def _metric_rows(metrics: dict) -> list[dict]:
             "change": MISSING if _missing(change) else format(change, "+" + spec),
             "coverage": pct(m.get("coverage")),
             "measured": not _missing(m.get("coverage")) and _float(m.get("coverage")) > 0,
-            "has_rule": name in ADVICE and name not in ("wrist_bend_deg", "elbow_angle_deg"),
+            "has_rule": name in _RULED,
         })
     return rows
 

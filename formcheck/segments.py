@@ -105,13 +105,19 @@ def baseline_label(stride_table: pd.DataFrame, baseline_table: pd.DataFrame) -> 
     return f"your first {seconds:.0f} s"
 
 
+def rule_threshold(rule: Rule, reference: float, config: SegmentConfig) -> float:
+    """The configured smallest change of ``rule``'s metric that counts, in its units; for relative
+    rules a share of ``|reference|`` (the baseline or early-clip value; NaN gives NaN)."""
+    return float(getattr(config, rule.threshold)) * (abs(reference) if rule.relative else 1.0)
+
+
 def rule_limits(rule: Rule, baseline: Baseline, config: SegmentConfig) -> tuple[float, float]:
     """(threshold, needed) for one rule, in the metric's units: the configured smallest change that
     counts (scaled by the baseline value for relative rules), and the change the tight way a stride
     actually needs, the larger of the threshold and ``noise_factor`` x the baseline's spread. NaN
     when the baseline lacks the metric."""
-    base, spread = baseline.median[rule.metric], baseline.spread[rule.metric]
-    threshold = getattr(config, rule.threshold) * (abs(base) if rule.relative else 1.0)
+    threshold = rule_threshold(rule, baseline.median[rule.metric], config)
+    spread = baseline.spread[rule.metric]
     needed = max(threshold, config.noise_factor * spread) if np.isfinite(spread) else threshold
     return threshold, needed
 
