@@ -29,7 +29,7 @@ from formcheck.segments import Baseline, baseline_label, baseline_strides, find_
 from formcheck.smoothing import smooth_track
 from formcheck.strides import Strides, detect_strides, per_stride
 from formcheck.threads import prefetch
-from formcheck.track import Track
+from formcheck.track import Track, TrackBuilder
 from formcheck.video import VideoInfo, VideoReader
 from formcheck.view import ViewEstimate, estimate_view
 
@@ -177,15 +177,13 @@ def estimate_track(reader: VideoReader, estimator: PoseEstimator, progress: Prog
     estimate = info.duration_s * info.average_fps  # NaN when the container says neither
     expected = info.frame_count or (round(estimate) if math.isfinite(estimate) and estimate > 0 else None)
     expected = -(-expected // every) if expected else None
-    times, frames = [], []
-    for frame in prefetch(reader.frames(every)):
-        frames.append(estimator.estimate(frame.rgb, frame.time_s, size))
-        times.append(frame.time_s)
-        if progress is not None:
-            progress(len(times), expected)
     meta = {"width": info.width, "height": info.height, "source": reader.path.name, "backend": estimator.name}
-    track = Track.from_frames(times, frames, meta)
-    return PoseRun(info=info, track=track, warnings=list(reader.warnings), seconds=time.perf_counter() - start,
+    builder = TrackBuilder(meta, expected)
+    for frame in prefetch(reader.frames(every)):
+        builder.add(frame.time_s, estimator.estimate(frame.rgb, frame.time_s, size))
+        if progress is not None:
+            progress(len(builder), expected)
+    return PoseRun(info=info, track=builder.build(), warnings=list(reader.warnings), seconds=time.perf_counter() - start,
                    clip_sha256=file_sha256(reader.path))
 
 
@@ -280,10 +278,6 @@ def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report
     segments (CSV), the baseline used and ``summary.json``; with ``video`` the annotated
     ``overlay.mp4`` (``progress`` follows its frames); with ``report`` the plots (``plots/``) and
     the ``report.html`` page that shows it all."""
-    from formcheck.overlay.render import render_overlay
-    from formcheck.plots import save_plots
-    from formcheck.report import write_report
-
     out_dir = Path(out_dir)
     m = analysis.measurements
     with atomic_output_dir(out_dir) as staging:
@@ -294,8 +288,13 @@ def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report
         m.segments.to_csv(staging / "segments.csv", index=False)
         m.baseline.save(staging / "baseline.json")
         if video:
+            from formcheck.overlay.render import render_overlay  # OpenCV and Pillow: only when drawing
+
             render_overlay(analysis, staging / OVERLAY_NAME, analysis.config.overlay, progress)
         if report:
+            from formcheck.plots import save_plots  # matplotlib and Jinja2: only for the report
+            from formcheck.report import write_report
+
             plots = [p.relative_to(staging).as_posix() for p in save_plots(m, analysis.config, staging / "plots")]
             write_report(analysis, staging, OVERLAY_NAME if video else None, plots)
         files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())

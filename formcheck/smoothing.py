@@ -13,30 +13,44 @@ from scipy import interpolate, signal
 from formcheck.config import SmoothingConfig
 from formcheck.track import Track
 
+#: Columns filtered together by :func:`smooth_series`.
+COLUMNS_AT_ONCE = 16
+
 
 def smooth_track(track: Track, config: SmoothingConfig = SmoothingConfig()) -> Track:
     """Gate, fill and low-pass every coordinate of ``track`` (pose pixels, world metres, hands)."""
     hidden = ~(track.visibility >= config.min_visibility)  # NaN visibility counts as hidden
-    xy = np.where(hidden[..., None], np.nan, track.xy)
-    world = np.where(hidden[..., None], np.nan, track.world)
-    smooth = lambda a: smooth_series(track.times, a, config)  # noqa: E731
-    return track.replace(xy=smooth(xy), world=smooth(world), hands=smooth(track.hands),
+    gate = lambda a: np.where(hidden[..., None], np.nan, a)  # noqa: E731
+    return track.replace(xy=_smooth_read_only(track.times, gate(track.xy), config),
+                         world=_smooth_read_only(track.times, gate(track.world), config),
+                         hands=_smooth_read_only(track.times, track.hands, config),
                          meta={**track.meta, "smoothing": vars(config).copy()})
+
+
+def _smooth_read_only(times: np.ndarray, values: np.ndarray, config: SmoothingConfig) -> np.ndarray:
+    """:func:`smooth_series`, made read-only so the new Track shares it instead of copying it."""
+    smoothed = smooth_series(times, values, config)
+    smoothed.setflags(write=False)
+    return smoothed
 
 
 def smooth_series(times: np.ndarray, values: np.ndarray, config: SmoothingConfig) -> np.ndarray:
     """Fill short gaps and low-pass ``values`` (T, ...) sampled at ``times`` (T,) seconds, per column.
 
-    Columns that are missing in the same frames (x and y of one landmark, say) are processed together.
+    Columns that are missing in the same frames (x and y of one landmark, say) are processed together,
+    at most :data:`COLUMNS_AT_ONCE` at a time so the filter's float64 working copies stay small on
+    long clips. The result keeps float32 input float32 (a track's landmarks); anything else becomes
+    float64.
     """
     flat = values.reshape(len(times), -1)
-    out = np.empty_like(flat, dtype=float)
+    out = np.empty(flat.shape, np.result_type(flat.dtype, np.float32))
     masks = np.isfinite(flat)
     _, group_of_column = np.unique(masks.T, axis=0, return_inverse=True)
     for group in np.unique(group_of_column):
-        columns = np.flatnonzero(group_of_column == group)
-        filled = fill_short_gaps(times, flat[:, columns], config.max_gap_s)
-        out[:, columns] = lowpass(times, filled, config.cutoff_hz, config.order)
+        group_columns = np.flatnonzero(group_of_column == group)
+        for columns in np.array_split(group_columns, -(-len(group_columns) // COLUMNS_AT_ONCE)):
+            filled = fill_short_gaps(times, flat[:, columns], config.max_gap_s)
+            out[:, columns] = lowpass(times, filled, config.cutoff_hz, config.order)
     return out.reshape(values.shape)
 
 

@@ -3,15 +3,20 @@
 Axes: T frames, K = 33 pose landmarks (:data:`formcheck.landmarks.POSE_LANDMARKS`), 2 hands
 (the runner's left, right) of 21 landmarks each. Missing values are NaN, never 0.
 
+Times are float64; landmark values are float32 (a ten-thousandth of a pixel on a 4K frame, far
+below what any model resolves), which halves the memory a long clip needs. A track is built frame
+by frame with :class:`TrackBuilder`, which fills preallocated arrays instead of keeping per-frame
+objects.
+
 On disk a track is two files with the same stem: ``STEM.csv`` (one row per frame, one column per
 coordinate, units in the column names) and ``STEM.json`` (format version and metadata such as the
-frame size). Floats are written in their shortest exact form, so save/load round-trips bit for bit.
+frame size). The CSV is written in blocks of rows (memory stays flat on long clips) and floats in
+their shortest exact form, so save/load round-trips bit for bit.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +29,10 @@ from formcheck.pose import PoseFrame
 
 FORMAT_VERSION = 1
 _K, _H = len(POSE_LANDMARKS), len(HAND_LANDMARKS)
+_SHAPES = {"times": (), "xy": (_K, 2), "visibility": (_K,), "world": (_K, 3), "hands": (len(HAND_SIDES), _H, 3)}
+_DTYPES = {"times": np.float64, "xy": np.float32, "visibility": np.float32, "world": np.float32,
+           "hands": np.float32}
+_CSV_BLOCK_ROWS = 2048
 
 
 @dataclass(frozen=True, eq=False)
@@ -39,7 +48,8 @@ class Track:
     - ``meta``: at least ``width`` and ``height`` of the frame in pixels; also the source clip and
       the pose backend when known.
 
-    NaN anywhere means "not found or not trusted in that frame". Arrays are read-only.
+    NaN anywhere means "not found or not trusted in that frame". Arrays are read-only; ``times`` is
+    float64, the landmark arrays float32. A read-only array of the right type is shared, not copied.
     """
 
     times: np.ndarray
@@ -50,19 +60,14 @@ class Track:
     meta: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        arrays = {
-            "times": self.times, "xy": self.xy, "visibility": self.visibility,
-            "world": self.world, "hands": self.hands,
-        }
         t = len(np.asarray(self.times))
-        expected = {
-            "times": (t,), "xy": (t, _K, 2), "visibility": (t, _K),
-            "world": (t, _K, 3), "hands": (t, len(HAND_SIDES), _H, 3),
-        }
-        for name, value in arrays.items():
-            array = np.array(value, dtype=np.float64)
-            if array.shape != expected[name]:
-                raise TrackError(f"track {name}: expected shape {expected[name]}, got {array.shape}")
+        for name, shape in _SHAPES.items():
+            value = getattr(self, name)
+            array = np.asarray(value, dtype=_DTYPES[name])
+            if array is value and array.flags.writeable:  # the caller's own array: keep ours apart
+                array = array.copy()
+            if array.shape != (t, *shape):
+                raise TrackError(f"track {name}: expected shape {(t, *shape)}, got {array.shape}")
             array.setflags(write=False)
             object.__setattr__(self, name, array)
         if not np.isfinite(self.times).all():
@@ -94,31 +99,25 @@ class Track:
         return PoseFrame(xy=self.xy[index], visibility=self.visibility[index],
                          world=self.world[index], hands=self.hands[index])
 
-    @classmethod
-    def from_frames(cls, times: Sequence[float], frames: Sequence[PoseFrame], meta: dict) -> Track:
-        """Stack per-frame results into a Track."""
-        if len(times) != len(frames):
-            raise TrackError(f"expected one pose result per time, got {len(frames)} for {len(times)} times")
-        if not frames:
-            empty = PoseFrame.empty()
-            stack = lambda name: np.empty((0, *getattr(empty, name).shape))  # noqa: E731
-        else:
-            stack = lambda name: np.stack([getattr(f, name) for f in frames])  # noqa: E731
-        return cls(times=np.asarray(times, dtype=float), xy=stack("xy"), visibility=stack("visibility"),
-                   world=stack("world"), hands=stack("hands"), meta=meta)
-
-    def to_dataframe(self) -> pd.DataFrame:
-        """One row per frame; columns ``time_s`` then every coordinate with its unit in the name."""
-        t = len(self)
-        blocks = [self.times[:, None], self.xy.reshape(t, -1), self.visibility,
-                  self.world.reshape(t, -1), self.hands.reshape(t, -1)]
-        return pd.DataFrame(np.hstack(blocks), columns=_columns())
+    def to_dataframe(self, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+        """One row per frame (frames ``start:stop``, all by default); columns ``time_s`` (float64)
+        then every coordinate (float32) with its unit in the name."""
+        rows = slice(start, stop)
+        t = len(self.times[rows])
+        blocks = [self.xy[rows].reshape(t, -1), self.visibility[rows],
+                  self.world[rows].reshape(t, -1), self.hands[rows].reshape(t, -1)]
+        table = pd.DataFrame(np.hstack(blocks), columns=_columns()[1:])
+        table.insert(0, "time_s", self.times[rows])
+        return table
 
     def save(self, stem: str | Path) -> tuple[Path, Path]:
         """Write ``STEM.csv`` and ``STEM.json``; returns both paths."""
         stem = Path(stem)
         csv_path, json_path = stem.with_suffix(".csv"), stem.with_suffix(".json")
-        self.to_dataframe().to_csv(csv_path, index=False, float_format=None, na_rep="")
+        with open(csv_path, "w", newline="") as f:
+            for start in range(0, max(len(self), 1), _CSV_BLOCK_ROWS):
+                self.to_dataframe(start, start + _CSV_BLOCK_ROWS).to_csv(f, index=False, header=start == 0,
+                                                                         na_rep="")
         header = {"format": "formcheck-track", "version": FORMAT_VERSION, "frames": len(self), "meta": self.meta}
         json_path.write_text(json.dumps(header, indent=2) + "\n")
         return csv_path, json_path
@@ -140,15 +139,50 @@ class Track:
         if header.get("format") != "formcheck-track" or header.get("version") != FORMAT_VERSION:
             raise TrackError(f"{json_path}: expected a formcheck track of version {FORMAT_VERSION}, "
                              f"got {header.get('format')!r} version {header.get('version')!r}")
-        table = pd.read_csv(csv_path, float_precision="round_trip", dtype=np.float64)
-        if list(table.columns) != _columns():
+        columns = _columns()
+        table = pd.read_csv(csv_path, float_precision="round_trip",
+                            dtype={name: np.float64 if name == "time_s" else np.float32 for name in columns})
+        if list(table.columns) != columns:
             raise TrackError(f"{csv_path}: the columns are not those of a formcheck track")
-        values = table.to_numpy(dtype=np.float64)
+        times = table.pop("time_s").to_numpy()
+        values = table.to_numpy(dtype=np.float32)
+        del table
         t = len(values)
-        widths = np.cumsum([1, _K * 2, _K, _K * 3])
-        times, xy, vis, world, hands = np.split(values, widths, axis=1)
-        return cls(times=times[:, 0], xy=xy.reshape(t, _K, 2), visibility=vis, world=world.reshape(t, _K, 3),
+        xy, vis, world, hands = np.split(values, np.cumsum([_K * 2, _K, _K * 3]), axis=1)
+        return cls(times=times, xy=xy.reshape(t, _K, 2), visibility=vis, world=world.reshape(t, _K, 3),
                    hands=hands.reshape(t, len(HAND_SIDES), _H, 3), meta=header["meta"])
+
+
+class TrackBuilder:
+    """Collects a track frame by frame into preallocated arrays (grown by half when a clip has more
+    frames than announced), so a long clip costs its float32 landmarks and nothing per frame more."""
+
+    def __init__(self, meta: dict, expected_frames: int | None = None) -> None:
+        self._meta = meta
+        self._count = 0
+        self._arrays = {name: np.empty((max(expected_frames or 0, 256), *shape), _DTYPES[name])
+                        for name, shape in _SHAPES.items()}
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, time_s: float, frame: PoseFrame) -> None:
+        """Append one frame's landmarks at presentation time ``time_s`` (s)."""
+        if self._count == len(self._arrays["times"]):
+            grown = self._count + self._count // 2
+            self._arrays = {name: np.resize(a, (grown, *a.shape[1:])) for name, a in self._arrays.items()}
+        row = self._count
+        self._arrays["times"][row] = time_s
+        for name in ("xy", "visibility", "world", "hands"):
+            self._arrays[name][row] = getattr(frame, name)
+        self._count += 1
+
+    def build(self) -> Track:
+        """The track of the frames added so far (shares the builder's memory; add no more after)."""
+        arrays = {name: a[:self._count] for name, a in self._arrays.items()}
+        for array in arrays.values():
+            array.setflags(write=False)
+        return Track(**arrays, meta=self._meta)
 
 
 def _columns() -> list[str]:

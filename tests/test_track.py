@@ -1,10 +1,11 @@
-"""Track: validation at construction, exact save/load round trip."""
+"""Track: validation at construction, exact save/load round trip, building frame by frame."""
 
 import numpy as np
 import pytest
 
 from formcheck.errors import TrackError
-from formcheck.track import Track
+from formcheck.pose import PoseFrame
+from formcheck.track import Track, TrackBuilder
 
 
 def random_track(frames: int = 40, seed: int = 0) -> Track:
@@ -20,9 +21,11 @@ def random_track(frames: int = 40, seed: int = 0) -> Track:
                  meta={"width": 1080, "height": 1920, "source": "synthetic.mp4"})
 
 
-def test_save_load_round_trips_bit_for_bit(tmp_path):
-    track = random_track()
+@pytest.mark.parametrize("frames", [40, 5000])  # 5000: written in several blocks of rows
+def test_save_load_round_trips_bit_for_bit(tmp_path, frames):
+    track = random_track(frames)
     track.save(tmp_path / "t")
+    assert len((tmp_path / "t.csv").read_text().splitlines()) == frames + 1
     loaded = Track.load(tmp_path / "t.csv")
     for name in ("times", "xy", "visibility", "world", "hands"):
         assert getattr(loaded, name).tobytes() == getattr(track, name).tobytes(), name
@@ -66,3 +69,29 @@ def test_loading_a_missing_or_foreign_file_says_what_is_wrong(tmp_path):
     (tmp_path / "x.json").write_text('{"format": "something-else"}')
     with pytest.raises(TrackError, match="expected a formcheck track"):
         Track.load(tmp_path / "x")
+
+
+def test_times_keep_double_precision_and_landmarks_are_single():
+    track = random_track()
+    assert track.times.dtype == np.float64
+    assert {getattr(track, n).dtype for n in ("xy", "visibility", "world", "hands")} == {np.dtype(np.float32)}
+
+
+def test_the_caller_keeps_a_writeable_array_of_its_own():
+    xy = np.zeros((40, 33, 2), dtype=np.float32)
+    track = random_track().replace(xy=xy)
+    xy[0, 0, 0] = 5.0
+    assert track.xy[0, 0, 0] == 0.0
+
+
+@pytest.mark.parametrize("expected", [None, 3, 40, 100])  # unknown, too few (grows), exact, too many
+def test_a_built_track_equals_the_frames_added(expected):
+    source = random_track()
+    builder = TrackBuilder(source.meta, expected)
+    for i in range(len(source)):
+        builder.add(source.times[i], source.frame(i))
+    builder.add(source.times[-1] + 0.01, PoseFrame.empty())
+    built = builder.build()
+    assert len(built) == len(source) + 1 and not built.found[-1]
+    for name in ("times", "xy", "visibility", "world", "hands"):
+        np.testing.assert_array_equal(getattr(built, name)[:-1], getattr(source, name), err_msg=name)

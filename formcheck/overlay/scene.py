@@ -102,7 +102,7 @@ def build_scene(track: Track, frame_metrics: pd.DataFrame, stride_metrics: pd.Da
     """The scene for ``track`` drawn on frames of ``size`` (width, height) pixels.
     ``own_baseline_strides``: how many first strides formed the baseline (0 if it came from elsewhere)."""
     width, height = size
-    factor = np.array([width / track.meta["width"], height / track.meta["height"]])
+    factor = np.array([width / track.meta["width"], height / track.meta["height"]], dtype=track.xy.dtype)
     seen = track.visibility >= config.smoothing.min_visibility
     xy = np.where(seen[..., None], track.xy * factor, np.nan)
     starts = stride_metrics["start_s"].to_numpy(dtype=float)
