@@ -491,11 +491,12 @@ def targets(rows: list[Row], bare: float, naive: float, clip: Path) -> list[str]
 # ----------------------------------------------------------------------------------------------
 
 def analyze_options() -> str:
-    """The text of ``formcheck analyze --help`` (wide, so no option is cut)."""
+    """The text of ``formcheck analyze --help`` (wide, so no option is cut), run outside the project
+    like the variants, so a formcheck on PYTHONPATH is the one asked."""
     env = {**os.environ, "COLUMNS": "200", "TERM": "dumb", "NO_COLOR": "1"}
     for attempt in range(RETRIES):
         proc = subprocess.run([sys.executable, "-m", "formcheck", "analyze", "--help"], capture_output=True,
-                              text=True, env=env)
+                              text=True, env=env, cwd=tempfile.gettempdir())
         if proc.returncode == 0:
             return proc.stdout
         time.sleep(RETRY_WAIT_S if attempt < RETRIES - 1 else 0)

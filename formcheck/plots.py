@@ -10,6 +10,9 @@ The x axis is the clip time in seconds; y values are in the metric's own unit (s
 Only :class:`matplotlib.figure.Figure` objects are used, never ``matplotlib.pyplot``: no global
 state, no display needed, and each call builds its own figures, so worker threads can draw at the
 same time; figures are not kept anywhere and are freed once saved.
+
+Drawing is the slow part, so :func:`save_plots` renders the overview once and cuts each metric's
+image out of those pixels; the SVG keeps its text as text (no glyph outlines to compute).
 """
 
 from __future__ import annotations
@@ -18,8 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import numpy as np
+from matplotlib import rc_context
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.transforms import Bbox
+from PIL import Image
 
 from formcheck.config import Config
 from formcheck.metrics import METRIC_COLUMNS
@@ -46,6 +53,7 @@ PANEL_IN = 1.8  # height per panel, inches
 MIN_PANELS_IN = 2.6  # a figure of one panel still gets this much height for it
 LEGEND_IN = 0.5  # height for the legend above the panels
 DPI = 110  # PNG resolution: 1100 pixels wide
+CUT_PAD_PX = 4  # white margin kept around a panel or the legend when cut out of the overview
 _RULES = {rule.metric: rule for rule in RULES}
 _TIGHT_SIDE = {0: "outside", +1: "above", -1: "below"}
 
@@ -119,9 +127,10 @@ def plot_metric(ax: Axes, name: str, measurements: Measurements, config: Config)
 
 def metrics_figure(measurements: Measurements, config: Config, names: list[str] | None = None) -> Figure:
     """One panel per metric in ``names`` (default: every measured metric), stacked on a shared time
-    axis (s), with one legend above them. With nothing to plot, one panel says so."""
+    axis (s) that every panel labels (so each reads alone when cut out), with one legend above
+    them; at :data:`DPI`. With nothing to plot, one panel says so."""
     names = measured_metrics(measurements) if names is None else list(names)
-    fig = Figure(figsize=(WIDTH_IN, figure_height_in(len(names))), layout="constrained")
+    fig = Figure(figsize=(WIDTH_IN, figure_height_in(len(names))), dpi=DPI, layout="constrained")
     if not names:
         ax = fig.add_subplot()
         ax.text(0.5, 0.5, "no metric could be measured in this clip", ha="center", va="center")
@@ -130,7 +139,8 @@ def metrics_figure(measurements: Measurements, config: Config, names: list[str] 
     axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
     for ax, name in zip(axes, names):
         plot_metric(ax, name, measurements, config)
-    axes[-1].set_xlabel("time (s)", fontsize=9)
+        ax.tick_params(labelbottom=True)
+        ax.set_xlabel("time (s)", fontsize=8)
     _legend(fig)
     return fig
 
@@ -142,18 +152,43 @@ def figure_height_in(panels: int) -> float:
 
 def save_plots(measurements: Measurements, config: Config, folder: Path) -> list[Path]:
     """Write into ``folder`` (created if needed) ``metrics.png`` and ``metrics.svg`` (every measured
-    metric) and one ``metric_<name>.png`` per measured metric; returns the paths in that order."""
+    metric) and one ``metric_<name>.png`` per measured metric (the legend above that metric's
+    panel, cut from the overview's pixels); returns the paths in that order."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    overview = metrics_figure(measurements, config)
+    names = measured_metrics(measurements)
+    overview = metrics_figure(measurements, config, names)
+    canvas = FigureCanvasAgg(overview)
+    canvas.draw()
+    pixels = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
     paths = [folder / "metrics.png", folder / "metrics.svg"]
-    overview.savefig(paths[0], dpi=DPI)
-    overview.savefig(paths[1], metadata={"Date": None})
-    for name in measured_metrics(measurements):
-        path = folder / f"metric_{name}.png"
-        metrics_figure(measurements, config, [name]).savefig(path, dpi=DPI)
-        paths.append(path)
+    pixels.save(paths[0], dpi=(DPI, DPI))
+    renderer = canvas.get_renderer()
+    legend = [_cut(pixels, legend.get_window_extent(renderer)) for legend in overview.legends]
+    for ax, name in zip(overview.axes if names else [], names):
+        paths.append(folder / f"metric_{name}.png")
+        _stack([*legend, _cut(pixels, ax.get_tightbbox(renderer))]).save(paths[-1], dpi=(DPI, DPI))
+    with rc_context({"svg.fonttype": "none"}):
+        overview.savefig(paths[1], metadata={"Date": None})
     return paths
+
+
+def _cut(pixels: Image.Image, box: Bbox) -> Image.Image:
+    """The full-width band of ``pixels`` covering ``box`` (display pixels, origin bottom left),
+    with :data:`CUT_PAD_PX` to spare above and below."""
+    top = max(0, int(np.floor(pixels.height - box.y1)) - CUT_PAD_PX)
+    bottom = min(pixels.height, int(np.ceil(pixels.height - box.y0)) + CUT_PAD_PX)
+    return pixels.crop((0, top, pixels.width, bottom))
+
+
+def _stack(bands: list[Image.Image]) -> Image.Image:
+    """``bands`` (same width) one under the other."""
+    stacked = Image.new("RGB", (bands[0].width, sum(b.height for b in bands)), "white")
+    top = 0
+    for band in bands:
+        stacked.paste(band, (0, top))
+        top += band.height
+    return stacked
 
 
 def _wrap(label: str, width: int = 28) -> str:

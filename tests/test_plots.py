@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 from matplotlib.figure import Figure
+from PIL import Image
 
 from formcheck.config import Config
 from formcheck.metrics import METRIC_COLUMNS
@@ -198,6 +199,15 @@ def png_size(path):
     return struct.unpack(">II", data[16:24])
 
 
+def find_band(image, band):
+    """(first row, rows) where the pixel rows of ``band`` occur in ``image``; fails when they do not."""
+    rows = band.shape[0]
+    for start in range(image.shape[0] - rows + 1):
+        if (image[start:start + rows] == band).all():
+            return start, rows
+    raise AssertionError("band not found in the overview")
+
+
 def test_save_plots_writes_the_overview_and_one_png_per_measured_metric(shrugging, tmp_path):
     measured = [SHRUG, "head_pitch_deg", "elbow_angle_deg"]  # the others blanked, to keep the test fast
     frames = shrugging.frame_metrics.copy()
@@ -209,8 +219,16 @@ def test_save_plots_writes_the_overview_and_one_png_per_measured_metric(shruggin
     assert sorted(folder.iterdir()) == sorted(paths)
     assert figure_height_in(3) == pytest.approx(3 * 1.8 + 0.5)
     assert png_size(paths[0]) == (1100, round(110 * figure_height_in(3)))
-    for path in paths[2:]:
-        assert png_size(path) == (1100, round(110 * figure_height_in(1)))
+    overview = np.asarray(Image.open(paths[0]).convert("RGB"))
+    panels = [np.asarray(Image.open(path).convert("RGB")) for path in paths[2:]]
+    legend_rows = next(row for row in range(min(p.shape[0] for p in panels))
+                       if not all((p[row] == panels[0][row]).all() for p in panels))
+    assert 20 < legend_rows < 120  # the shared legend on top of each
+    starts = [find_band(overview, panels[0][:legend_rows // 2])[0]]
+    for panel in panels:  # under it, a band of the overview's own pixels, in panel order
+        assert panel.shape[1] == 1100 and 0.2 < panel.shape[0] / overview.shape[0] < 0.6
+        starts.append(find_band(overview, panel[legend_rows:])[0])
+    assert starts == sorted(starts) and len(set(starts)) == 4
     svg = ET.parse(paths[1]).getroot()
     assert svg.tag == "{http://www.w3.org/2000/svg}svg"
     ids = {el.get("id") for el in svg.iter()}
