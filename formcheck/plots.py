@@ -11,8 +11,9 @@ Only :class:`matplotlib.figure.Figure` objects are used, never ``matplotlib.pypl
 state, no display needed, and each call builds its own figures, so worker threads can draw at the
 same time; figures are not kept anywhere and are freed once saved.
 
-Drawing is the slow part, so :func:`save_plots` renders the overview once and cuts each metric's
-image out of those pixels; the SVG keeps its text as text (no glyph outlines to compute).
+Drawing is the slow part, so the layout is fixed (each panel owns a band of the figure's height,
+with set margins: no automatic layout to compute), :func:`save_plots` renders the overview once and
+cuts each metric's band out of those pixels, and the SVG keeps its text as text.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from matplotlib import rc_context
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
-from matplotlib.transforms import Bbox
 from PIL import Image
 
 from formcheck.config import Config
@@ -53,7 +53,9 @@ PANEL_IN = 1.8  # height per panel, inches
 MIN_PANELS_IN = 2.6  # a figure of one panel still gets this much height for it
 LEGEND_IN = 0.5  # height for the legend above the panels
 DPI = 110  # PNG resolution: 1100 pixels wide
-CUT_PAD_PX = 4  # white margin kept around a panel or the legend when cut out of the overview
+#: Inches kept free around a panel's axes inside its band: the wrapped y label and tick labels on
+#: the left, the title on top, the time ticks and label at the bottom.
+MARGIN_IN = {"left": 1.0, "right": 0.2, "top": 0.3, "bottom": 0.55}
 _RULES = {rule.metric: rule for rule in RULES}
 _TIGHT_SIDE = {0: "outside", +1: "above", -1: "below"}
 
@@ -130,19 +132,31 @@ def metrics_figure(measurements: Measurements, config: Config, names: list[str] 
     axis (s) that every panel labels (so each reads alone when cut out), with one legend above
     them; at :data:`DPI`. With nothing to plot, one panel says so."""
     names = measured_metrics(measurements) if names is None else list(names)
-    fig = Figure(figsize=(WIDTH_IN, figure_height_in(len(names))), dpi=DPI, layout="constrained")
+    height = figure_height_in(len(names))
+    fig = Figure(figsize=(WIDTH_IN, height), dpi=DPI)
     if not names:
         ax = fig.add_subplot()
         ax.text(0.5, 0.5, "no metric could be measured in this clip", ha="center", va="center")
         ax.set_axis_off()
         return fig
-    axes = fig.subplots(len(names), 1, sharex=True, squeeze=False)[:, 0]
-    for ax, name in zip(axes, names):
+    first = None
+    for (top, bottom), name in zip(panel_bands_in(len(names)), names):
+        box = [MARGIN_IN["left"] / WIDTH_IN, (height - bottom + MARGIN_IN["bottom"]) / height,
+               1 - (MARGIN_IN["left"] + MARGIN_IN["right"]) / WIDTH_IN,
+               (bottom - top - MARGIN_IN["top"] - MARGIN_IN["bottom"]) / height]
+        ax = fig.add_axes(box, sharex=first)
+        first = first or ax
         plot_metric(ax, name, measurements, config)
-        ax.tick_params(labelbottom=True)
         ax.set_xlabel("time (s)", fontsize=8)
     _legend(fig)
     return fig
+
+
+def panel_bands_in(panels: int) -> list[tuple[float, float]]:
+    """(top, bottom) of each panel's band in a :func:`metrics_figure`, inches from the figure's top;
+    the legend has the band above them."""
+    band = (figure_height_in(panels) - LEGEND_IN) / max(panels, 1)
+    return [(LEGEND_IN + i * band, LEGEND_IN + (i + 1) * band) for i in range(panels)]
 
 
 def figure_height_in(panels: int) -> float:
@@ -163,21 +177,18 @@ def save_plots(measurements: Measurements, config: Config, folder: Path) -> list
     pixels = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
     paths = [folder / "metrics.png", folder / "metrics.svg"]
     pixels.save(paths[0], dpi=(DPI, DPI))
-    renderer = canvas.get_renderer()
-    legend = [_cut(pixels, legend.get_window_extent(renderer)) for legend in overview.legends]
-    for ax, name in zip(overview.axes if names else [], names):
+    legend = _cut(pixels, (0.0, LEGEND_IN))
+    for band, name in zip(panel_bands_in(len(names)), names):
         paths.append(folder / f"metric_{name}.png")
-        _stack([*legend, _cut(pixels, ax.get_tightbbox(renderer))]).save(paths[-1], dpi=(DPI, DPI))
+        _stack([legend, _cut(pixels, band)]).save(paths[-1], dpi=(DPI, DPI))
     with rc_context({"svg.fonttype": "none"}):
         overview.savefig(paths[1], metadata={"Date": None})
     return paths
 
 
-def _cut(pixels: Image.Image, box: Bbox) -> Image.Image:
-    """The full-width band of ``pixels`` covering ``box`` (display pixels, origin bottom left),
-    with :data:`CUT_PAD_PX` to spare above and below."""
-    top = max(0, int(np.floor(pixels.height - box.y1)) - CUT_PAD_PX)
-    bottom = min(pixels.height, int(np.ceil(pixels.height - box.y0)) + CUT_PAD_PX)
+def _cut(pixels: Image.Image, band_in: tuple[float, float]) -> Image.Image:
+    """The full-width band of ``pixels`` between ``band_in`` = (top, bottom), inches from the top."""
+    top, bottom = (round(edge * DPI) for edge in band_in)
     return pixels.crop((0, top, pixels.width, bottom))
 
 
@@ -226,5 +237,5 @@ def _legend(fig: Figure) -> None:
         for handle, label in zip(*ax.get_legend_handles_labels()):
             entries.setdefault(label, handle)
     if entries:
-        fig.legend(entries.values(), entries.keys(), loc="outside upper center", ncol=min(len(entries), 4),
+        fig.legend(entries.values(), entries.keys(), loc="upper center", ncol=min(len(entries), 4),
                    fontsize=8, frameon=False)
