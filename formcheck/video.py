@@ -4,6 +4,10 @@ Times are the container's presentation timestamps in seconds (``frame.pts * time
 ``index / fps``: phone clips often have a variable frame rate. Frames come out in display orientation:
 the rotation tag that phones write (a portrait clip stored landscape) is applied, so a portrait clip
 comes out portrait. Pixels are RGB ``uint8`` arrays of shape (height, width, 3).
+
+Damaged files are read as far as they can be: a frame the decoder rejects is skipped and decoding
+resumes at the next one, and a file that ends before the length its container states (cut off while
+copying) is read up to where it stops; both are reported in ``VideoReader.warnings``.
 """
 
 from __future__ import annotations
@@ -18,6 +22,12 @@ import av
 import numpy as np
 
 from formcheck.errors import VideoError
+
+#: Seconds a clip may end before the duration its container states without a warning (containers
+#: count the last frame's display time and any audio past the last video frame).
+INCOMPLETE_TAIL_S = 0.5
+#: Box types an MP4/MOV (ISO base media) file starts with, at bytes 4-8.
+_MP4_FIRST_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide")
 
 
 @dataclass(frozen=True)
@@ -63,8 +73,8 @@ class Frame:
 class VideoReader:
     """Streams the frames of one clip; memory does not grow with clip length.
 
-    Use as a context manager. Problems that still let the rest of the clip be read (a broken tail,
-    a frame without a timestamp) are collected in ``warnings`` rather than raised.
+    Use as a context manager. Problems that still let the rest of the clip be read (damaged frames,
+    a missing tail, a frame without a timestamp) are collected in ``warnings`` rather than raised.
     """
 
     path: Path
@@ -76,8 +86,9 @@ class VideoReader:
         self._container = _open_container(self.path)
         self._stream = self._container.streams.video[0]
         self._stream.thread_type = "AUTO"
-        self._decoded = self._container.decode(self._stream)
-        self._first = _first_frame(self.path, self._decoded)
+        self._damaged: list[float] = []  # times (s) of the frames skipped as damaged; NaN: no timestamp
+        self._decoded = self._decode()
+        self._first = self._first_frame()
         self.info = _describe(self.path, self._container, self._stream, self._first)
         self._rotation_turns = self.info.rotation // 90
 
@@ -90,6 +101,30 @@ class VideoReader:
     def close(self) -> None:
         self._container.close()
 
+    def _decode(self) -> Iterator[av.VideoFrame]:
+        """The video stream's frames in decode order. A frame whose data the decoder rejects as
+        invalid is skipped (its time kept in ``_damaged``) and decoding goes on with the next one,
+        so a damaged stretch in the middle costs only its own frames."""
+        for packet in self._container.demux(self._stream):
+            try:
+                yield from packet.decode()
+            except av.error.InvalidDataError:
+                self._damaged.append(float(packet.pts * packet.time_base) if packet.pts is not None else math.nan)
+
+    def _first_frame(self) -> av.VideoFrame:
+        """The first decodable frame; :class:`VideoError` when there is none."""
+        try:
+            first = next(self._decoded, None)
+        except av.error.FFmpegError as exc:
+            raise VideoError(
+                f"{self.path}: the video cannot be decoded ({_reason(exc)}); the file may be damaged"
+            ) from exc
+        if first is None:
+            damage = f" ({len(self._damaged)} frames are damaged)" if self._damaged else ""
+            raise VideoError(f"{self.path}: the video stream holds no decodable frame{damage}; "
+                             "copy the clip again from the phone")
+        return first
+
     @property
     def output_size(self) -> tuple[int, int]:
         """(width, height) in pixels of the frames ``frames()`` yields, after ``max_height``."""
@@ -100,8 +135,9 @@ class VideoReader:
         n > 1 only every n-th decoded frame (the others are decoded but never converted).
 
         A frame whose time does not increase (a broken or duplicated timestamp) is dropped with a
-        warning. A decoding error after at least one good frame ends the stream with a warning (the
-        part before it is still usable); before any good frame it raises :class:`VideoError`.
+        warning, and so is a damaged frame. A decoding error after at least one good frame ends the
+        stream with a warning (the part before it is still usable); before any good frame it raises
+        :class:`VideoError`, and so does a clip of a single frame (a picture: nothing moves in it).
         """
         out_w, out_h = self.output_size
         stored_w, stored_h = (out_h, out_w) if self._rotation_turns % 2 else (out_w, out_h)
@@ -109,6 +145,7 @@ class VideoReader:
         last_time = -math.inf
         dropped = 0
         good = 0
+        first_time = math.nan
         try:
             for frame in itertools.chain([self._first], self._decoded):
                 time_s = frame.time
@@ -116,6 +153,8 @@ class VideoReader:
                     dropped += 1
                     continue
                 good += 1
+                if good == 1:
+                    first_time = time_s
                 if (good - 1) % every:
                     last_time = time_s
                     continue
@@ -135,10 +174,31 @@ class VideoReader:
                 f"decoding stopped after {index} frames at {last_time:.2f} s ({_reason(exc)}): "
                 "the rest of the clip is damaged and was not analysed"
             )
+        else:
+            self.warnings.extend(self._damage_warnings(first_time, last_time))
         if dropped:
             self.warnings.append(f"{dropped} frames without an increasing timestamp were skipped")
         if index == 0:
             raise VideoError(f"{self.path.name}: the video stream holds no decodable frame")
+        if good == 1:
+            raise VideoError(f"{self.path.name}: holds a single frame, a picture rather than a video; "
+                             "film at least a few seconds of running")
+
+    def _damage_warnings(self, first_time: float, last_time: float) -> list[str]:
+        """Warnings for frames skipped as damaged and for a clip that stops before the duration its
+        container states (times in s, of the first and last frame read)."""
+        warnings = []
+        if self._damaged:
+            times = [t for t in self._damaged if not math.isnan(t)]
+            where = f" between {min(times):.2f} and {max(times):.2f} s" if times else ""
+            plural = "s" if len(self._damaged) > 1 else ""
+            warnings.append(f"skipped {len(self._damaged)} damaged frame{plural}{where} that could not be decoded; "
+                            "the rest of the clip was analysed")
+        if self.info.duration_s - (last_time - first_time) > INCOMPLETE_TAIL_S:
+            warnings.append(f"the clip stops at {last_time:.2f} s although the file says it lasts "
+                            f"{self.info.duration_s:.2f} s: it is probably incomplete (cut off while copying or "
+                            "recording), so only the part before was analysed; copy the clip again from the phone")
+        return warnings
 
 
 def probe(path: str | Path) -> VideoInfo:
@@ -157,13 +217,40 @@ def _open_container(path: Path) -> av.container.InputContainer:
     try:
         container = av.open(str(path), mode="r")
     except av.error.FFmpegError as exc:
+        if _starts_like_mp4(path):
+            raise VideoError(
+                f"{path}: an MP4/MOV file that cannot be opened ({_reason(exc)}): it is probably incomplete "
+                "(cut off while copying or recording); copy the clip again from the phone"
+            ) from exc
         raise VideoError(
             f"{path}: not a readable video ({_reason(exc)}); expected a clip such as .mp4 or .mov"
         ) from exc
     if not container.streams.video:
         container.close()
         raise VideoError(f"{path}: holds no video stream (audio only?); expected a video clip")
+    picture = _picture_format(container)
+    if picture:
+        container.close()
+        raise VideoError(f"{path}: is a still image ({picture}), not a video; film the run as a video clip")
     return container
+
+
+def _starts_like_mp4(path: Path) -> bool:
+    """The file begins with an MP4/MOV box, whatever its name: the container, not the extension, counts."""
+    with open(path, "rb") as f:
+        return f.read(8)[4:8] in _MP4_FIRST_BOXES
+
+
+def _picture_format(container: av.container.InputContainer) -> str | None:
+    """The picture format ("png", "jpeg", ...) when FFmpeg opened the file with one of its still-image
+    readers (``image2``, ``png_pipe``, ``jpeg_pipe``, ...), whatever the file's name; None for a video."""
+    name = container.format.name
+    if name.endswith("_pipe"):
+        return name.removesuffix("_pipe")
+    if name == "image2":
+        codec = container.streams.video[0].codec_context.name
+        return "jpeg" if codec == "mjpeg" else codec
+    return None
 
 
 def _describe(
@@ -193,16 +280,6 @@ def _describe(
         stored_width=stored_w,
         stored_height=stored_h,
     )
-
-
-def _first_frame(path: Path, decoded: Iterator[av.VideoFrame]) -> av.VideoFrame:
-    try:
-        first = next(decoded, None)
-    except av.error.FFmpegError as exc:
-        raise VideoError(f"{path}: the video cannot be decoded ({_reason(exc)}); the file may be damaged") from exc
-    if first is None:
-        raise VideoError(f"{path}: the video stream holds no decodable frame")
-    return first
 
 
 def _scaled_size(width: int, height: int, max_height: int | None) -> tuple[int, int]:

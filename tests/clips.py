@@ -1,8 +1,10 @@
 """Test clips made by the tests themselves (into temporary folders) from the sample clips or from
-synthetic frames: rotated, rescaled, variable frame rate. Third-party footage is never committed."""
+synthetic frames: rotated, rescaled, variable frame rate, re-encoded, damaged, reduced to their sound
+or to one picture. Third-party footage is never committed."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
@@ -10,20 +12,23 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from PIL import Image
 
 from formcheck.video import VideoReader
 
 TIME_BASE = Fraction(1, 90000)
 
 
-def write_clip(path: Path, frames: Iterable[np.ndarray], times_s: Iterable[float], rotation: int = 0) -> Path:
-    """Encode RGB frames as H.264 in an .mp4 with the given presentation times (s) and display rotation
-    (counter-clockwise degrees, written as the container's display matrix, as phones do)."""
+def write_clip(path: Path, frames: Iterable[np.ndarray], times_s: Iterable[float], rotation: int = 0,
+               codec: str = "libx264", pix_fmt: str = "yuv420p") -> Path:
+    """Encode RGB frames (H.264 unless ``codec`` says otherwise, e.g. "libx265" with "yuv420p10le")
+    in an .mp4 with the given presentation times (s) and display rotation (counter-clockwise degrees,
+    written as the container's display matrix, as phones do)."""
     frames, times_s = list(frames), list(times_s)
     with av.open(str(path), "w") as container:
-        stream = container.add_stream("libx264", rate=30)
+        stream = container.add_stream(codec, rate=30)
         stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = "yuv420p"
+        stream.pix_fmt = pix_fmt
         stream.codec_context.time_base = TIME_BASE
         stream.options = {"crf": "18", "preset": "ultrafast"}
         if rotation:
@@ -54,6 +59,69 @@ def container_times(path: Path) -> list[float]:
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         return sorted(float(p.pts * p.time_base) for p in container.demux(stream) if p.pts is not None)
+
+
+def can_encode(codec: str, pix_fmt: str) -> bool:
+    """PyAV's bundled FFmpeg has the encoder ``codec`` and it takes ``pix_fmt`` frames."""
+    try:
+        formats = av.codec.Codec(codec, "w").video_formats or []
+    except av.error.FFmpegError:
+        return False
+    return pix_fmt in {f.name for f in formats}
+
+
+def upscaled_clip(src: Path, dst: Path, factor: int, max_frames: int) -> Path:
+    """The first ``max_frames`` frames of ``src`` (stored orientation, no rotation tag) scaled up
+    ``factor`` times each side, encoded as H.264 at their own times, without a detour through RGB."""
+    with av.open(str(src)) as source, av.open(str(dst), "w") as out:
+        video = source.streams.video[0]
+        stream = out.add_stream("libx264", rate=30)
+        stream.width, stream.height = video.codec_context.width * factor, video.codec_context.height * factor
+        stream.pix_fmt = "yuv420p"
+        stream.codec_context.time_base = TIME_BASE
+        stream.options = {"crf": "23", "preset": "ultrafast"}
+        for frame in itertools.islice(source.decode(video), max_frames):
+            big = frame.reformat(width=stream.width, height=stream.height, format="yuv420p")
+            big.pts, big.time_base = round(frame.time / TIME_BASE), TIME_BASE
+            out.mux(stream.encode(big))
+        out.mux(stream.encode())
+    return dst
+
+
+def first_half(src: Path, dst: Path) -> Path:
+    """The first half of ``src``'s bytes: a copy cut off mid-stream (an interrupted transfer)."""
+    data = src.read_bytes()
+    dst.write_bytes(data[: len(data) // 2])
+    return dst
+
+
+def corrupt_middle(src: Path, dst: Path, share: float = 0.1, seed: int = 0) -> Path:
+    """``src`` with ``share`` (0-1) of its bytes, starting at 40% of the file, replaced by random ones."""
+    data = bytearray(src.read_bytes())
+    start, length = int(len(data) * 0.4), int(len(data) * share)
+    data[start:start + length] = np.random.default_rng(seed).integers(0, 256, length, dtype=np.uint8).tobytes()
+    dst.write_bytes(bytes(data))
+    return dst
+
+
+def audio_only(src: Path, dst: Path) -> Path:
+    """The sound of ``src`` alone, copied packet by packet (not re-encoded) into ``dst`` (.m4a/.mp4)."""
+    with av.open(str(src)) as source, av.open(str(dst), "w") as out:
+        audio = source.streams.audio[0]
+        stream = out.add_stream_from_template(audio)
+        for packet in source.demux(audio):
+            if packet.dts is not None:  # the flush packet at the end carries no data
+                packet.stream = stream
+                out.mux(packet)
+    return dst
+
+
+def still_image(src: Path, dst: Path, image_format: str) -> Path:
+    """The first upright frame of ``src`` saved as a picture in ``image_format`` ("PNG", "JPEG"),
+    whatever ``dst``'s name says."""
+    frames, _ = sample_frames(src, max_frames=1, max_height=480)
+    Image.fromarray(frames[0]).save(dst, format=image_format)
+    return dst
 
 
 def _missing(path: Path) -> Path:

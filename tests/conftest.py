@@ -51,3 +51,14 @@ def analysed(tmp_path_factory):
         return cache[name]
 
     return get
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *phrases: str) -> None:
+    """The command failed as a user error should: a non-zero exit code other than 1 (an internal
+    error), exactly one line on stderr, ``formcheck: error: ...`` with each phrase, no traceback."""
+    assert result.returncode not in (0, 1), result.stderr  # 1 would be an internal error
+    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("formcheck: error: ") and "Traceback" not in result.stderr
+    for phrase in phrases:
+        assert phrase in lines[0]
