@@ -41,6 +41,7 @@ def analyze(
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html, the page that shows the verdict, video and plots, and the plots (plots/).")] = True,
     video_height: Annotated[Optional[int], typer.Option(help="Scale overlay.mp4 down to at most this many pixels high [default: 1280].")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Run the pose model again even if the output folder holds this clip's landmarks.")] = False,
+    person: Annotated[Optional[str], typer.Option(help="Who to follow when several people are in view: 'auto' (the person who moves), or the person whose head or trunk is at a point of the first frame as displayed, 'X,Y' in pixels or 'X%,Y%' in percent of width and height.")] = None,
     jobs: Annotated[int, typer.Option(help="With several clips: how many to analyse at once (worker processes).")] = 2,
     debug: Debug = False,
 ) -> None:
@@ -49,9 +50,10 @@ def analyze(
     there for the same clip and pose settings are re-used, so trying new thresholds takes seconds."""
     from formcheck.api import analyze as analyze_clip
     from formcheck.batch import analyze_many, expand_clips
+    from formcheck.quality import in_view_line
 
     def run() -> None:
-        config = _config(config_file, model, max_height, video_height, every)
+        config = _with_overrides(_config(config_file, model, max_height, video_height, every), "follow", person=person)
         reference = _load_baseline(baseline, config) if baseline else None
         paths = expand_clips(clips)
         if len(paths) > 1 or clips[0].is_dir():
@@ -67,9 +69,10 @@ def analyze(
             analysis = analyze_clip(paths[0], config, out, baseline=reference, video=video, report=report,
                                     reuse=not fresh, progress=progress)
         for warning in analysis.warnings:
-            console.print(f"[yellow]warning:[/] {warning}", markup=True, highlight=False)
+            console.print(f"[yellow]warning:[/] {escape(warning)}", markup=True, highlight=False, soft_wrap=True)
         if analysis.summary["pose_reused"]:
             console.print("landmarks re-used from the output folder (--fresh runs the pose model again)")
+        Console().print(in_view_line(analysis.summary["runner_in_view"]), markup=False, highlight=False, soft_wrap=True)
         _print_verdict(analysis.summary)
         print(f"wrote {analysis.out_dir}")
         if report:

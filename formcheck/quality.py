@@ -21,17 +21,18 @@ _HEAD_AND_SHOULDERS = [POSE_INDEX[f"{side}_{part}"] for side in ("left", "right"
 
 
 def capture_warnings(raw_track: Track, frame_metrics: pd.DataFrame, stride_metrics: pd.DataFrame,
-                     strides: Strides, config: QualityConfig) -> list[str]:
+                     strides: Strides, config: QualityConfig, min_gap_s: float = 0.0) -> list[str]:
     """Plain-words warnings about the clip, most serious first (empty when nothing limits the evidence).
 
     ``raw_track``: the model's landmarks before cleaning (for detection rate and confidence);
-    ``frame_metrics`` / ``stride_metrics``: the measurements (for body scale and measurable strides)."""
+    ``frame_metrics`` / ``stride_metrics``: the measurements (for body scale and measurable strides);
+    ``min_gap_s``: the runner missing for at most this long (s) still counts as in view (cleaning
+    bridges such gaps; see :func:`in_view`)."""
     warnings = []
     found = raw_track.found
     if found.mean() < config.min_person_share:
         warnings.append(
-            f"the runner was found in only {found.mean():.0%} of the frames (covered time "
-            f"{_covered_seconds(raw_track):.1f} of {raw_track.times[-1] - raw_track.times[0]:.1f} s); "
+            f"the runner was found in only {found.mean():.0%} of the frames ({in_view_line(in_view(raw_track, min_gap_s))}); "
             "metrics are blank where the runner is missing: keep the whole runner in frame")
     share = float(np.nanmedian(frame_metrics["body_scale_px"])) / raw_track.meta["height"] \
         if frame_metrics["body_scale_px"].notna().any() else np.nan
@@ -63,7 +64,18 @@ def capture_warnings(raw_track: Track, frame_metrics: pd.DataFrame, stride_metri
     return warnings
 
 
-def _covered_seconds(track: Track) -> float:
-    """Seconds of the clip between consecutive frames in which the runner was found."""
-    found = track.found
-    return float(np.diff(track.times)[found[:-1] & found[1:]].sum())
+def in_view(raw_track: Track, min_gap_s: float) -> dict:
+    """How long the runner was in view: ``{"seconds", "of_seconds", "gaps_s"}``, the clip's
+    analysed time (first to last frame, s) less the gaps, the gaps being the stretches
+    (start_s, end_s) the runner was missing for longer than ``min_gap_s`` seconds
+    (:meth:`~formcheck.track.Track.gaps`)."""
+    gaps = raw_track.gaps(min_gap_s)
+    total = float(raw_track.times[-1] - raw_track.times[0])
+    return {"seconds": total - sum(end - start for start, end in gaps), "of_seconds": total,
+            "gaps_s": [[start, end] for start, end in gaps]}
+
+
+def in_view_line(view: dict) -> str:
+    """``in_view``'s figures in words: "runner in view 3.3 s of 5.4 s (gaps: 0.0-0.9 s, 4.1-5.4 s)"."""
+    gaps = ", ".join(f"{start:.1f}-{end:.1f} s" for start, end in view["gaps_s"])
+    return f"runner in view {view['seconds']:.1f} s of {view['of_seconds']:.1f} s" + (f" (gaps: {gaps})" if gaps else "")

@@ -6,7 +6,8 @@ moves the tight way by at least the threshold and by ``noise_factor`` times the 
 stride-to-stride spread, so a runner whose numbers always wobble is not flagged for wobbling. Two
 absolute heuristics (clenched fist, rigid flat hand) apply whatever the baseline. A segment is at
 least ``min_strides`` deviating strides in a row, and carries plain-words reasons naming the metric
-and the size of the change.
+and the size of the change. Strides are in a row only when each starts where the one before ended:
+a segment never spans a gap where the runner was out of view.
 """
 
 from __future__ import annotations
@@ -161,7 +162,7 @@ def find_segments(stride_table: pd.DataFrame, baseline: Baseline, config: Segmen
     dev.loc[dev.index[:exclude], relative_cols] = 0.0
     flagged = (dev.fillna(0.0) >= 1.0).any(axis=1).to_numpy()
     rows = []
-    for first, last in _sustained_runs(flagged, config.min_strides, config.max_gap_strides):
+    for first, last in _sustained_runs(flagged, _breaks(stride_table), config.min_strides, config.max_gap_strides):
         part = dev.iloc[first:last + 1]
         strides = stride_table.iloc[first:last + 1]
         severity = float(np.nanmedian(part.fillna(0.0).max(axis=1)))
@@ -176,11 +177,22 @@ def find_segments(stride_table: pd.DataFrame, baseline: Baseline, config: Segmen
     return pd.DataFrame(rows, columns=columns)
 
 
-def _sustained_runs(flagged: np.ndarray, min_strides: int, max_gap: int) -> list[tuple[int, int]]:
+def _breaks(stride_table: pd.DataFrame) -> np.ndarray:
+    """(N,) bool: stride i does not start where stride i - 1 ended (a gap in the track lies between
+    them); True for the first stride."""
+    start, end = stride_table["start_s"].to_numpy(), stride_table["end_s"].to_numpy()
+    return np.concatenate([[True], start[1:] > end[:-1]])
+
+
+def _sustained_runs(flagged: np.ndarray, breaks: np.ndarray, min_strides: int, max_gap: int) -> list[tuple[int, int]]:
     """(first, last) stride indices of runs of flagged strides, bridging up to ``max_gap`` unflagged
-    strides inside a run, keeping runs with at least ``min_strides`` flagged strides."""
+    strides inside a run, never across a break (``breaks[i]``: stride i does not follow i - 1),
+    keeping runs with at least ``min_strides`` flagged strides."""
     runs, first, last, gap = [], None, None, 0
     for i, hit in enumerate(flagged):
+        if breaks[i] and first is not None:
+            runs.append((first, last))
+            first, gap = None, 0
         if hit:
             first = i if first is None else first
             last, gap = i, 0

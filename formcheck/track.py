@@ -87,6 +87,18 @@ class Track:
         """(T,) bool: a person was found in the frame."""
         return np.isfinite(self.xy).any(axis=(1, 2))
 
+    def gaps(self, longer_than_s: float = 0.0) -> list[tuple[float, float]]:
+        """Stretches where nobody was found, as (start_s, end_s): from the last frame with a person
+        before (the first frame, at the start) to the first frame with one after (the last frame, at
+        the end); only those lasting longer than ``longer_than_s`` seconds. The frames on either side
+        of a gap hold a person, so no stretch between two frames is both in view and in a gap."""
+        missing = np.concatenate([[False], ~self.found, [False]])
+        edges = np.flatnonzero(np.diff(missing.astype(np.int8)))
+        last = len(self) - 1
+        spans = [(float(self.times[max(first - 1, 0)]), float(self.times[min(stop, last)]))
+                 for first, stop in zip(edges[::2], edges[1::2])]
+        return [(start, end) for start, end in spans if end - start > longer_than_s]
+
     def replace(self, **changes) -> Track:
         """A new validated Track with some fields replaced."""
         fields = dict(times=self.times, xy=self.xy, visibility=self.visibility, world=self.world,

@@ -42,7 +42,7 @@ def test_a_runner_missing_from_a_third_of_the_frames_is_reported_with_the_covere
     xy = track.xy.copy()
     xy[track.times >= 13.0] = np.nan  # ran out of frame after 13 s
     (warning,) = warnings_for(track.replace(xy=xy))
-    assert "found in only 65%" in warning and "covered time 13.0 of 20.0 s" in warning
+    assert "found in only 65%" in warning and "runner in view 13.0 s of 20.0 s (gaps: 13.0-20.0 s)" in warning
 
 
 def test_low_model_confidence_is_reported():

@@ -60,6 +60,10 @@ class MediaPipeEstimator:
                     frame.hands[side_index] *= (width, height, width)
         return frame
 
+    def reset(self) -> None:
+        """Restart the graph: its tracker forgets the person and the next frame is searched afresh."""
+        self._solution.reset()
+
     def close(self) -> None:
         self._solution.close()
 

@@ -31,5 +31,8 @@ class ReplayEstimator:
             raise TrackError(f"saved track has no frame at {time_s:.6f} s: was it made from another clip?")
         return self._track.frame(index)
 
+    def reset(self) -> None:
+        """Nothing to forget: saved landmarks are served as they are."""
+
     def close(self) -> None:
         """Nothing to free."""
