@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from formcheck.camera import CameraMotion
 from formcheck.config import Config
 from formcheck.errors import TrackError
 from formcheck.pipeline import (
@@ -73,7 +74,8 @@ def load_saved_run(out_dir: Path, clip: Path, config: Config) -> PoseRun | None:
         return None
     timings = summary.get("timings", {})
     return PoseRun(info=probe(clip), track=track, warnings=list(summary.get("decode_warnings", [])),
-                   seconds=float(timings.get("pose_s") or 0.0), clip_sha256=summary["clip_sha256"], reused=True)
+                   seconds=float(timings.get("pose_s") or 0.0), clip_sha256=summary["clip_sha256"], reused=True,
+                   camera=CameraMotion.from_dict(summary.get("camera", {})))
 
 
 def _saved_summary(out_dir: Path) -> dict | None:

@@ -12,6 +12,7 @@ See ``formcheck.example.toml`` in the repository for every key with its meaning.
 from __future__ import annotations
 
 import dataclasses
+import math
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -59,12 +60,24 @@ class FollowConfig:
 
     ``enabled``: steer the model to the moving person. ``motion_memory_s``: recent motion fades over
     this many seconds. ``motion_level``: a pixel is moving above this share of the 99th-percentile motion.
-    ``min_motion_share``: the tracked person must hold at least this share of the moving area to count
-    as the runner. ``max_moving_share``: above this share of the frame moving, the camera is panning
-    and no switch is made. ``min_mover_share``: a moving region smaller than this share of the frame
-    is not a person (a flickering light). ``cooldown_s``: after a crop finds nobody, no new switch for
-    this long. ``crop_margin``: the crop is this many times the person's (or the motion's) larger
-    side, square.
+    ``min_motion_share``: the tracked person (where their limbs swept over the last
+    ``motion_memory_s``) must hold at least this share of the largest moving region to count as the
+    runner. ``max_moving_share``: above this share of the frame moving, the camera is panning and no
+    switch is made. ``min_mover_share``: a moving region smaller than this share of the frame is not
+    a person (a flickering light). ``cooldown_s``: after a switch finds nobody new (nobody, or the
+    same person again), no new switch on motion for this long. ``crop_margin``: while following
+    after a switch, the crop is this many times the person's larger side, square.
+
+    ``person``: who to follow: "auto" (the person who moves), or the person whose head or trunk is at
+    (or near) a point of the first frame as displayed, "X,Y" in pixels or "X%,Y%" in percent of the
+    width and height (see :func:`person_point`). ``max_jump_trunks``: the head and torso (median of their
+    landmarks' moves) moving further than this many trunk lengths (hip to ear) between two frames at most ``jump_window_s`` seconds
+    apart is a jump: that frame is dropped, and when the next frame jumps too the model has changed
+    people and is sent back to where the person was. ``decoy_memory_s``: after a switch, the head
+    and torso of the person left behind are painted over in the frames the model sees for this many
+    seconds, so its detector finds the other one. ``settle_s``: in the automatic mode no landmarks
+    are kept from the clip's first this many seconds: the motion map needs a few frames to tell who
+    moves (the first frame difference alone can point at a bystander).
     """
 
     enabled: bool = True
@@ -75,6 +88,34 @@ class FollowConfig:
     min_mover_share: float = 0.02
     cooldown_s: float = 2.0
     crop_margin: float = 1.4
+    person: str = "auto"
+    max_jump_trunks: float = 0.75
+    jump_window_s: float = 0.25
+    decoy_memory_s: float = 1.0
+    settle_s: float = 0.1
+
+    def __post_init__(self) -> None:
+        person_point(self.person)  # a ConfigError naming the problem when it is not a valid choice
+
+
+def person_point(person: str) -> tuple[float, float, str] | None:
+    """The point ``--person`` names: None for "auto" (the person who moves), else (x, y, unit) with
+    unit "px" (pixels of the first frame as displayed, x right, y down) or "%" (percent of its width
+    and height). Raises :class:`ConfigError` for anything else."""
+    text = person.strip().lower()
+    if text == "auto":
+        return None
+    parts = [p.strip() for p in text.split(",")]
+    percent = len(parts) == 2 and all(p.endswith("%") for p in parts)
+    try:
+        x, y = (float(p.rstrip("%")) for p in parts) if len(parts) == 2 else (None, None)
+    except ValueError:
+        x = y = None
+    valid = x is not None and 0 <= x < math.inf and 0 <= y < math.inf and (not percent or max(x, y) <= 100)
+    if not valid or (not percent and any(p.endswith("%") for p in parts)):
+        raise ConfigError(f"--person (person in [follow]) must be 'auto', 'X,Y' in pixels of the first frame "
+                          f"or 'X%,Y%' in percent of its width and height, got {person!r}")
+    return x, y, "%" if percent else "px"
 
 
 @dataclass(frozen=True)
@@ -198,6 +239,9 @@ class QualityConfig:
     ``min_visibility``: the model's median confidence (0-1) in the head and shoulder landmarks.
     ``walking_below_spm`` / ``slow_motion_below_spm``: a cadence (steps/min) below the first is a
     walking pace, below the second too slow for any gait at real speed (a slow-motion clip).
+    ``pan_speed``: a one-second window whose background moves more than this many frame widths per
+    second is a pan; ``max_panning_share``: warn when the camera pans in more than this share of the
+    clip's windows (see :mod:`formcheck.camera`).
     """
 
     min_trunk_share: float = 0.15
@@ -206,6 +250,8 @@ class QualityConfig:
     min_visibility: float = 0.6
     walking_below_spm: float = 140.0
     slow_motion_below_spm: float = 100.0
+    pan_speed: float = 0.1
+    max_panning_share: float = 0.2
 
 
 @dataclass(frozen=True)
@@ -233,6 +279,38 @@ class OverlayConfig:
 
 
 @dataclass(frozen=True)
+class SwapConfig:
+    """How left/right limb swaps are found and repaired before cleaning (see :mod:`formcheck.swaps`).
+
+    ``enabled``: look for swaps at all. ``penalty_per_s``: labelling a stretch of frames as swapped
+    costs this many trunk lengths per second of it, so only a relabelling that makes the limbs move
+    that much less is taken: a one-frame swap saves about twice the distance between the limbs
+    (0.5-1 trunk lengths) on each side, while legs crossing in a side view save almost nothing.
+    ``min_landmarks``: a frame-to-frame comparison needs at least this many of the group's left/right
+    pairs seen in both frames; the group's evidence is the median over them, so one noisy landmark
+    cannot trigger a swap. ``max_gap_s``: frames further apart than this (s) are not compared.
+    ``order_margin``: in a front or back view, a limb whose left-right order in the picture (taken
+    against the head's) is the opposite of the clip's usual one by more than this share of trunk
+    length counts against its labels; ``order_weight`` is the cost (trunk lengths) per trunk length
+    of such reversed separation.
+    ``scale_window_s``: window (s) of the rolling median trunk length that distances are divided by.
+    """
+
+    enabled: bool = True
+    penalty_per_s: float = 4.0
+    min_landmarks: int = 3
+    max_gap_s: float = 0.15
+    order_margin: float = 0.05
+    order_weight: float = 1.0
+    scale_window_s: float = 2.0
+
+    def __post_init__(self) -> None:
+        if not 1 <= self.min_landmarks <= 5:
+            raise ConfigError(f"min_landmarks in [swaps] must be 1-5 (a leg has 5 left/right pairs), "
+                              f"got {self.min_landmarks}")
+
+
+@dataclass(frozen=True)
 class Config:
     """All settings. Build with defaults, or :func:`load_config` from a TOML file."""
 
@@ -245,6 +323,7 @@ class Config:
     segments: SegmentConfig = field(default_factory=SegmentConfig)
     quality: QualityConfig = field(default_factory=QualityConfig)
     overlay: OverlayConfig = field(default_factory=OverlayConfig)
+    swaps: SwapConfig = field(default_factory=SwapConfig)
 
     def as_dict(self) -> dict:
         """Plain nested dict of every setting (for summary.json)."""

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from formcheck.camera import WINDOW_S, CameraMotion, PanMeter, pan_warnings
 from formcheck.config import Config
 from formcheck.errors import NoPersonError
 from formcheck.geometry import body_scale
@@ -24,10 +25,11 @@ from formcheck.landmarks import HAND_SIDES, POSE_GROUPS, POSE_INDEX
 from formcheck.metrics import METRIC_COLUMNS, coverage, frame_metrics
 from formcheck.output import atomic_output_dir, write_json
 from formcheck.pose import PoseEstimator
-from formcheck.quality import capture_warnings
+from formcheck.quality import capture_warnings, in_view
 from formcheck.segments import Baseline, baseline_label, baseline_strides, find_segments
 from formcheck.smoothing import smooth_track
 from formcheck.strides import Strides, detect_strides, per_stride
+from formcheck.swaps import SwapReport, repair_swaps
 from formcheck.threads import prefetch
 from formcheck.track import Track, TrackBuilder
 from formcheck.video import VideoInfo, VideoReader
@@ -40,7 +42,8 @@ OVERLAY_NAME = "overlay.mp4"
 @dataclass
 class PoseRun:
     """Landmarks found in a clip, before any cleaning: the clip's facts and SHA-256, decoding
-    warnings, how long inference took (s), and whether they were loaded from a saved analysis."""
+    warnings, how long inference took (s), whether they were loaded from a saved analysis, and how
+    the camera moved (no windows when not measured)."""
 
     info: VideoInfo
     track: Track
@@ -48,6 +51,7 @@ class PoseRun:
     seconds: float
     clip_sha256: str
     reused: bool = False
+    camera: CameraMotion = CameraMotion(WINDOW_S, ())
 
 
 @dataclass
@@ -56,7 +60,8 @@ class Measurements:
     they are judged against, and the 'running tight' segments found. ``raw_frame_metrics`` are the
     same metrics computed from the raw (uncleaned) track with the same view and body scale, to show
     what cleaning did; None when no raw track was given. ``own_baseline_strides``: how many first
-    strides of the clip formed the baseline (0 when it came from elsewhere)."""
+    strides of the clip formed the baseline (0 when it came from elsewhere, or the clip has no
+    stride); ``baseline_given``: the baseline came from elsewhere (``--baseline``)."""
 
     view: ViewEstimate
     strides: Strides
@@ -66,6 +71,7 @@ class Measurements:
     segments: pd.DataFrame
     raw_frame_metrics: pd.DataFrame | None = None
     own_baseline_strides: int = 0
+    baseline_given: bool = False
 
     def summary(self) -> dict:
         """The measurement part of summary.json."""
@@ -87,7 +93,7 @@ class Measurements:
                         "cadence_spm": self.strides.cadence_spm},
             "metrics": metrics,
             "baseline": {"label": self.baseline.label, "strides": self.baseline.strides,
-                         "own": self.own_baseline_strides > 0},
+                         "own": not self.baseline_given},
             "verdict": verdict,
             "segments": self.segments.to_dict(orient="records"),
         }
@@ -103,7 +109,7 @@ def measure(track: Track, config: Config = Config(), baseline: Baseline | None =
     strides = detect_strides(track, scale, config.strides)
     frames = frame_metrics(track, view, scale, config.metrics)
     stride_table = per_stride(track.times, frames[list(METRIC_COLUMNS)], strides, config.metrics.min_stride_coverage)
-    exclude = 0
+    exclude, given = 0, baseline is not None
     if baseline is None:
         reference = baseline_strides(stride_table, config.segments)
         baseline = Baseline.from_strides(reference, baseline_label(stride_table, reference))
@@ -112,15 +118,16 @@ def measure(track: Track, config: Config = Config(), baseline: Baseline | None =
     raw_frames = frame_metrics(raw_track, view, scale, config.metrics) if raw_track is not None else None
     return Measurements(view=view, strides=strides, frame_metrics=frames, stride_metrics=stride_table,
                         baseline=baseline, segments=segments, raw_frame_metrics=raw_frames,
-                        own_baseline_strides=exclude)
+                        own_baseline_strides=exclude, baseline_given=given)
 
 
 @dataclass
 class Analysis:
     """Everything formcheck knows about one clip.
 
-    ``raw_track`` is the model's output as found; ``track`` is the cleaned one (gated, short gaps
-    filled, low-passed) that every measurement uses. ``summary`` is what ``summary.json`` holds.
+    ``raw_track`` is the model's output as found; ``track`` is the cleaned one (left/right limb swaps
+    repaired, gated, short gaps filled, low-passed) that every measurement uses. ``summary`` is what
+    ``summary.json`` holds.
     ``out_dir``: the output folder once written (None before). In Jupyter an analysis shows itself
     as a summary card; :meth:`video` plays its overlay.
     """
@@ -179,12 +186,15 @@ def estimate_track(reader: VideoReader, estimator: PoseEstimator, progress: Prog
     expected = -(-expected // every) if expected else None
     meta = {"width": info.width, "height": info.height, "source": reader.path.name, "backend": estimator.name}
     builder = TrackBuilder(meta, expected)
+    pan = PanMeter()
     for frame in prefetch(reader.frames(every)):
-        builder.add(frame.time_s, estimator.estimate(frame.rgb, frame.time_s, size))
+        found = estimator.estimate(frame.rgb, frame.time_s, size)
+        builder.add(frame.time_s, found)
+        pan.add(frame.rgb, frame.time_s, found.xy * (frame.rgb.shape[1] / info.width))
         if progress is not None:
             progress(len(builder), expected)
     return PoseRun(info=info, track=builder.build(), warnings=list(reader.warnings), seconds=time.perf_counter() - start,
-                   clip_sha256=file_sha256(reader.path))
+                   clip_sha256=file_sha256(reader.path), camera=pan.result())
 
 
 def file_sha256(path: Path) -> str:
@@ -225,13 +235,14 @@ def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baselin
     no inference, so new settings for smoothing, metrics or segments take a second, not a rerun."""
     raw = run.track
     started = time.perf_counter()
-    track = smooth_track(raw, config.smoothing)
+    track, swaps = clean_track(raw, config)
     smoothing_s = time.perf_counter() - started
     started = time.perf_counter()
     measurements = measure(track, config, baseline, raw_track=raw)
     measuring_s = time.perf_counter() - started
     warnings = run.warnings + capture_warnings(raw, measurements.frame_metrics, measurements.stride_metrics,
-                                               measurements.strides, config.quality)
+                                               measurements.strides, config.quality, config.smoothing.max_gap_s)
+    warnings += pan_warnings(run.camera, config.quality)
     summary = {
         "formcheck_version": version("formcheck"),
         "clip": run.info.as_dict(),
@@ -240,7 +251,9 @@ def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baselin
         "pose_reused": run.reused,
         "frames_analysed": len(raw),
         "analysed_time_s": [float(raw.times[0]), float(raw.times[-1])],
+        "runner_in_view": in_view(raw, config.smoothing.max_gap_s),  # gaps longer than cleaning bridges
         "coverage": detection_coverage(raw, config.smoothing.min_visibility),
+        "left_right_swaps": swaps.summary(),
         "timings": {
             "pose_s": run.seconds,
             "pose_frames_per_s": len(raw) / run.seconds if run.seconds > 0 else float("nan"),
@@ -248,12 +261,21 @@ def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baselin
             "measuring_s": measuring_s,
         },
         **measurements.summary(),
+        "camera": run.camera.as_dict(),
         "decode_warnings": run.warnings,
         "warnings": warnings,
         "config": config.as_dict(),
     }
     return Analysis(info=run.info, raw_track=raw, track=track, measurements=measurements, config=config,
                     summary=summary, warnings=warnings)
+
+
+def clean_track(raw: Track, config: Config) -> tuple[Track, SwapReport]:
+    """The cleaned track: left/right limb swaps repaired (:mod:`formcheck.swaps`), then gated, gap-filled
+    and low-passed (:mod:`formcheck.smoothing`); and the swaps found. The repaired-but-unsmoothed
+    track lives only in here, so a long clip never holds three copies of its landmarks."""
+    repaired, swaps = repair_swaps(raw, config.swaps, config.view)
+    return smooth_track(repaired, config.smoothing), swaps
 
 
 def detection_coverage(track: Track, min_visibility: float) -> dict[str, float]:

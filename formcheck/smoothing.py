@@ -20,36 +20,43 @@ COLUMNS_AT_ONCE = 16
 def smooth_track(track: Track, config: SmoothingConfig = SmoothingConfig()) -> Track:
     """Gate, fill and low-pass every coordinate of ``track`` (pose pixels, world metres, hands)."""
     hidden = ~(track.visibility >= config.min_visibility)  # NaN visibility counts as hidden
-    gate = lambda a: np.where(hidden[..., None], np.nan, a)  # noqa: E731
-    return track.replace(xy=_smooth_read_only(track.times, gate(track.xy), config),
-                         world=_smooth_read_only(track.times, gate(track.world), config),
+    return track.replace(xy=_smooth_read_only(track.times, track.xy, config, hidden),
+                         world=_smooth_read_only(track.times, track.world, config, hidden),
                          hands=_smooth_read_only(track.times, track.hands, config),
                          meta={**track.meta, "smoothing": vars(config).copy()})
 
 
-def _smooth_read_only(times: np.ndarray, values: np.ndarray, config: SmoothingConfig) -> np.ndarray:
+def _smooth_read_only(times: np.ndarray, values: np.ndarray, config: SmoothingConfig,
+                      hidden: np.ndarray | None = None) -> np.ndarray:
     """:func:`smooth_series`, made read-only so the new Track shares it instead of copying it."""
-    smoothed = smooth_series(times, values, config)
+    smoothed = smooth_series(times, values, config, hidden)
     smoothed.setflags(write=False)
     return smoothed
 
 
-def smooth_series(times: np.ndarray, values: np.ndarray, config: SmoothingConfig) -> np.ndarray:
+def smooth_series(times: np.ndarray, values: np.ndarray, config: SmoothingConfig,
+                  hidden: np.ndarray | None = None) -> np.ndarray:
     """Fill short gaps and low-pass ``values`` (T, ...) sampled at ``times`` (T,) seconds, per column.
+    ``hidden`` (T, ...), a leading part of ``values``' shape: True where a value is not trusted and
+    counts as missing (NaN), such as a landmark's every coordinate when its visibility is low.
 
     Columns that are missing in the same frames (x and y of one landmark, say) are processed together,
-    at most :data:`COLUMNS_AT_ONCE` at a time so the filter's float64 working copies stay small on
-    long clips. The result keeps float32 input float32 (a track's landmarks); anything else becomes
-    float64.
+    at most :data:`COLUMNS_AT_ONCE` at a time, so the filter's float64 working copies stay small on
+    long clips (nothing of the clip's size is copied but the result). The result keeps float32 input
+    float32 (a track's landmarks); anything else becomes float64.
     """
     flat = values.reshape(len(times), -1)
     out = np.empty(flat.shape, np.result_type(flat.dtype, np.float32))
     masks = np.isfinite(flat)
+    if hidden is not None:
+        per_value = flat.shape[1] // hidden.reshape(len(times), -1).shape[1]
+        masks &= ~np.repeat(hidden.reshape(len(times), -1), per_value, axis=1)
     _, group_of_column = np.unique(masks.T, axis=0, return_inverse=True)
     for group in np.unique(group_of_column):
         group_columns = np.flatnonzero(group_of_column == group)
         for columns in np.array_split(group_columns, -(-len(group_columns) // COLUMNS_AT_ONCE)):
-            filled = fill_short_gaps(times, flat[:, columns], config.max_gap_s)
+            chunk = np.where(masks[:, columns], flat[:, columns], np.nan)
+            filled = fill_short_gaps(times, chunk, config.max_gap_s)
             out[:, columns] = lowpass(times, filled, config.cutoff_hz, config.order)
     return out.reshape(values.shape)
 
