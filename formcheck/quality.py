@@ -59,8 +59,8 @@ def capture_warnings(raw_track: Track, frame_metrics: pd.DataFrame, stride_metri
     measurable = int(stride_metrics[list(METRIC_COLUMNS)].notna().any(axis=1).sum())
     if measurable < config.min_strides:
         warnings.append(
-            f"only {measurable} measurable strides: too few to set a baseline and compare against it; "
-            "film at least 30 s of steady running")
+            f"only {measurable} measurable stride{'' if measurable == 1 else 's'}: too few to set a baseline "
+            "and compare against it; film at least 30 s of steady running")
     return warnings
 
 
