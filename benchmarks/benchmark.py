@@ -3,10 +3,14 @@
 Every variant runs in its own child process, so its wall time includes what a user waits for and its
 peak RSS (``ru_maxrss`` of that one child, read with ``os.wait4``) is its own:
 
-- ``bare``: MediaPipe Holistic alone (model_complexity=1, the options of formcheck's backend, the
-  frame's real timestamp fed as formcheck does) on RGB frames decoded beforehand with formcheck's
-  ``VideoReader`` and held in memory (decoding is not timed). Its time is model loading plus the
-  ``process()`` calls: the floor set by the model. Its RSS includes the decoded frames.
+- ``bare``: the MediaPipe graph formcheck runs, alone (Holistic without its face mesh,
+  ``formcheck.pose.mediapipe_backend.holistic_without_face``; MediaPipe's own Holistic for a
+  formcheck that predates it), with the options of formcheck's backend and the frame's real
+  timestamp fed as formcheck does, on RGB frames decoded beforehand with formcheck's ``VideoReader``
+  and held in memory (decoding is not timed). Its time is model loading plus the ``process()``
+  calls: the floor set by the model. Its RSS includes the decoded frames.
+- ``bare-holistic``: the same with MediaPipe's own Holistic (face mesh included), the graph most
+  scripts run; shown for information (what dropping the face mesh saves).
 - ``naive``: the loop most running-form scripts use: ``cv2.VideoCapture`` read, BGR->RGB, Holistic
   (default options), ``drawing_utils.draw_landmarks`` (pose and hands), ``cv2.VideoWriter`` ``mp4v``.
   Timed as a whole process (interpreter start, imports, loop), like the formcheck variants.
@@ -81,7 +85,8 @@ class Variant:
 
 NOVIDEO = ("--no-video", "--no-report")
 VARIANTS = [
-    Variant("bare", "Holistic process() on frames in memory (floor)", "child"),
+    Variant("bare", "formcheck's graph: process() on frames in memory (floor)", "child"),
+    Variant("bare-holistic", "the same with MediaPipe's own Holistic (face mesh too)", "child"),
     Variant("naive", "cv2 read -> Holistic -> draw_landmarks -> VideoWriter mp4v", "child"),
     Variant("analyze", "formcheck analyze --fresh (overlay + report)", "fresh", ()),
     Variant("analyze-novideo", "formcheck analyze --fresh --no-video", "fresh", ("--no-video",)),
@@ -125,21 +130,27 @@ class Row:
     @property
     def wall(self) -> float:
         """Bare is the model's own time (load + process); everything else the child process's wall."""
-        return self.median("model_s") if self.variant.name == "bare" else self.median("wall_s")
+        return self.median("model_s") if self.variant.name.startswith("bare") else self.median("wall_s")
 
 
 # ----------------------------------------------------------------------------------------------
 # Child work (run as ``benchmark.py --_child NAME``): imports happen here, not at module level.
 # ----------------------------------------------------------------------------------------------
 
-def child_bare(clip: Path) -> dict:
-    """Holistic on frames decoded beforehand (in chunks of at most FRAME_BUDGET_BYTES), timed apart."""
+def child_bare(clip: Path, stock: bool) -> dict:
+    """formcheck's graph (or with ``stock`` MediaPipe's own Holistic) on frames decoded beforehand (in
+    chunks of at most FRAME_BUDGET_BYTES), timed apart."""
     from mediapipe.python.solutions import holistic
 
+    from formcheck.pose import mediapipe_backend
     from formcheck.video import VideoReader
 
     started = time.perf_counter()
-    solution = holistic.Holistic(**HOLISTIC_OPTIONS)
+    if stock or not hasattr(mediapipe_backend, "holistic_without_face"):
+        solution = holistic.Holistic(**HOLISTIC_OPTIONS)
+    else:
+        solution = mediapipe_backend.holistic_without_face(HOLISTIC_OPTIONS["min_detection_confidence"],
+                                                           HOLISTIC_OPTIONS["min_tracking_confidence"])
     load_s = time.perf_counter() - started
     infer_s = decode_s = 0.0
     frames = 0
@@ -205,8 +216,8 @@ def child_naive(clip: Path, out: Path) -> dict:
 
 
 def run_child(name: str, clip: Path, tmp: Path) -> None:
-    if name == "bare":
-        result = child_bare(clip)
+    if name in ("bare", "bare-holistic"):
+        result = child_bare(clip, stock=name == "bare-holistic")
     elif name == "naive":
         result = child_naive(clip, tmp / "naive.mp4")
     else:
@@ -428,7 +439,7 @@ def main_table(rows: list[Row], bare: float, naive: float) -> list[str]:
             lines.append(f"| {row.variant.name} | {row.variant.what} | 0 | {row.note or 'failed'} "
                          "| | | | | | |")
             continue
-        walls = [r.info.get("model_s") if row.variant.name == "bare" else r.wall_s for r in row.runs]
+        walls = [r.info.get("model_s") if row.variant.name.startswith("bare") else r.wall_s for r in row.runs]
         wall = row.wall
         lines.append(
             f"| {row.variant.name} | {row.variant.what}{' (' + row.note + ')' if row.note else ''} "
@@ -470,6 +481,14 @@ def targets(rows: list[Row], bare: float, naive: float, clip: Path) -> list[str]
     check("analyze --no-video --no-report / bare", quiet, quiet <= 1.1, f"{quiet:.2f}x", "<= 1.1x")
     if "analyze-novideo" in walls:
         lines.append(f"| (info) analyze --no-video (report kept) / bare | {walls['analyze-novideo'] / bare:.2f}x | - | - |")
+    if "bare-holistic" in walls:
+        stock = walls["bare-holistic"]
+        lines.append(f"| (info) bare / bare-holistic (formcheck's graph against MediaPipe's Holistic) "
+                     f"| {bare / stock:.2f}x | - | - |")
+        for name, label in (("analyze", "analyze (overlay + report)"),
+                            ("analyze-novideo-noreport", "analyze --no-video --no-report")):
+            if name in walls:
+                lines.append(f"| (info) {label} / bare-holistic | {walls[name] / stock:.2f}x | - | - |")
     again = walls.get("reanalyze-novideo", nan)
     note = "" if clip.name.startswith("run01") else " (target set for run01)"
     check(f"re-analysis from saved track, --no-video (report kept){note}", again, again < 2.0, f"{again:.2f} s",
@@ -597,10 +616,10 @@ def main(argv: list[str] | None = None) -> None:
                     row.note = "WARNING: saved track NOT re-used, inference ran"
                 if v.kind == "fresh" and run.info.get("pose_reused"):
                     row.note = "WARNING: landmarks re-used despite --fresh"
-            if v.name == "bare" and run.info.get("frames") not in (None, frames):
+            if v.name.startswith("bare") and run.info.get("frames") not in (None, frames):
                 row.note = f"model saw {run.info['frames']} frames"
             row.runs.append(run)
-            shown = run.info.get("model_s") if v.name == "bare" else run.wall_s
+            shown = run.info.get("model_s") if v.name.startswith("bare") else run.wall_s
             print(f"  [{run_no}/{args.repeats}] {v.name:28s} {shown:7.2f} s  {frames / shown:6.1f} frames/s  "
                   f"peak RSS {run.rss_mib:6.0f} MiB  (load {os.getloadavg()[0]:.2f})", flush=True)
             if v.name == REUSE_BASE and not (base / "summary.json").is_file():

@@ -57,3 +57,25 @@ def test_rotated_phone_clip_is_analysed_like_the_original(tmp_path):
     both = a.raw_track.found & b.raw_track.found
     shift = np.nanmedian(np.linalg.norm(a.raw_track.xy[both] - b.raw_track.xy[both], axis=-1))
     assert shift < 0.01 * 960  # the same landmarks, within 1% of the frame height
+
+
+def test_holistic_without_face_gives_the_landmarks_of_the_full_holistic_graph():
+    """formcheck runs Holistic without the face mesh (one model fewer per frame); the pose, world and
+    hand landmarks must be exactly those of MediaPipe's own Holistic on the same frames."""
+    from mediapipe.python.solutions import holistic
+
+    from formcheck.pose.mediapipe_backend import MediaPipeEstimator
+
+    frames, times = sample_frames(sample(RUN01), max_frames=60, max_height=960)
+    size = (frames[0].shape[1], frames[0].shape[0])
+    lean, stock = MediaPipeEstimator("holistic"), MediaPipeEstimator("holistic")
+    stock._solution = holistic.Holistic(static_image_mode=False, model_complexity=1, smooth_landmarks=False,
+                                        enable_segmentation=False)
+    hands_found = 0
+    for rgb, time_s in zip(frames, times):
+        a, b = lean.estimate(rgb, time_s, size), stock.estimate(rgb, time_s, size)
+        for name in ("xy", "visibility", "world", "hands"):
+            np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=f"{name} at {time_s:.3f} s")
+        hands_found += np.isfinite(a.hands[:, 0, 0]).sum()
+    assert hands_found > 0  # the hand branch ran and was compared, not only NaN against NaN
+    lean.close(), stock.close()
