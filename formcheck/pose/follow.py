@@ -27,6 +27,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from formcheck.camera import grey_thumbnail
 from formcheck.config import FollowConfig, person_point
 from formcheck.errors import NoPersonError
 from formcheck.geometry import mean_of_seen, trunk_length
@@ -241,8 +242,8 @@ class RunnerFollower:
         return PoseFrame(xy=found.xy + offset, visibility=found.visibility, world=found.world, hands=hands)
 
     def _update_motion(self, rgb: np.ndarray, time_s: float) -> None:
-        step = max(1, rgb.shape[1] // _MAP_WIDTH)  # every step-th pixel: cheap, and enough for motion
-        gray = cv2.cvtColor(np.ascontiguousarray(rgb[::step, ::step]), cv2.COLOR_RGB2GRAY).astype(np.float32)
+        gray, step = grey_thumbnail(rgb, _MAP_WIDTH)
+        gray = gray.astype(np.float32)
         self._start_s = min(self._start_s, time_s)
         if self._previous is not None:
             change = np.abs(gray - self._previous)
@@ -255,7 +256,7 @@ class RunnerFollower:
         if self._energy is None:
             return None
         # Against a high percentile, not the maximum: a flickering light is small but intense.
-        level = self._config.motion_level * np.percentile(self._energy, 99)
+        level = self._config.motion_level * _percentile(self._energy, 99)
         if level <= 0:
             return None
         mask = cv2.GaussianBlur(self._energy, (0, 0), 2) > level
@@ -341,6 +342,17 @@ def _decoy_outline(found: PoseFrame, out_size: tuple[int, int], size: tuple[int,
     centre = pts.mean(axis=0)
     grown = centre + _DECOY_GROWTH * (pts - centre)
     return cv2.convexHull(np.round(grown).astype(np.int32))
+
+
+def _percentile(values: np.ndarray, q: float) -> float:
+    """``np.percentile(values, q)`` (linear between the two nearest ranks), from one partial sort
+    instead of its two: it runs on the motion map every frame."""
+    flat = values.ravel()
+    rank = q / 100 * (flat.size - 1)
+    below = int(rank)
+    above = min(below + 1, flat.size - 1)
+    part = np.partition(flat, (below, above))
+    return float(part[below] + (rank - below) * (part[above] - part[below]))
 
 
 def _clip_box(x0: float, y0: float, x1: float, y1: float, width: int, height: int) -> Box:
