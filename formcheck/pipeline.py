@@ -22,6 +22,7 @@ from formcheck.config import Config
 from formcheck.errors import NoPersonError
 from formcheck.geometry import body_scale
 from formcheck.landmarks import HAND_SIDES, POSE_GROUPS, POSE_INDEX
+from formcheck.memory import release_free_memory
 from formcheck.metrics import METRIC_COLUMNS, coverage, frame_metrics
 from formcheck.output import atomic_output_dir, write_json
 from formcheck.pose import PoseEstimator
@@ -216,6 +217,7 @@ def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | N
         finally:
             if own_estimator:
                 estimator.close()
+                release_free_memory()  # or the overlay stage stacks on the model's freed memory
     if not run.track.found.any():
         raise NoPersonError(
             f"{clip.name}: nobody was found in any of the {len(run.track)} frames searched; "

@@ -1,0 +1,32 @@
+"""Giving freed memory back to the operating system between the stages of an analysis.
+
+The pose model allocates and frees a few hundred MiB while it runs. glibc's allocator keeps freed
+blocks for re-use instead of returning them, so without help the process's resident memory after
+the model is closed stays at its height, and the overlay stage that follows adds its own on top:
+the overlay stage, not the model, then sets the peak, and it grows with the clip's length (the
+tracks it draws from). Trimming the heap once the model is closed lets the later stages re-use
+that memory (measured on run01: resident memory falls from 539 to 359 MiB, and the run's peak moves
+from the overlay stage, 576 MiB, back to the model's 539 MiB).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import functools
+
+
+def release_free_memory() -> bool:
+    """Return the heap's free pages to the OS (glibc's ``malloc_trim``). True when something was
+    released; False when nothing was, or the C library has no such call (macOS, musl)."""
+    trim = _malloc_trim()
+    return bool(trim(0)) if trim is not None else False
+
+
+@functools.cache
+def _malloc_trim():
+    name = ctypes.util.find_library("c")
+    try:
+        return ctypes.CDLL(name).malloc_trim if name else None
+    except (OSError, AttributeError):
+        return None
