@@ -63,11 +63,6 @@ def test_view_is_detected_on_real_clips(analysed, name, view):
     assert summary["view"]["share"][view] >= 0.8
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "known regression of the new follower (issue 7): at 17.4 s the arms sweeping outside the body make "
-    "the motion rule switch away from the only person, and the first pose found in the search crop is "
-    "a collapsed skeleton that is kept (no earlier frame to compare with after a switch): correlation "
-    "-0.78 instead of -0.99"))
 def test_neg04_shoulder_measures_track_the_lateral_raises(analysed):
     out = analysed("neg04_stand_front_lateral_raise_rendered.mp4")
     metrics = pd.read_csv(out / "frame_metrics.csv")

@@ -11,7 +11,9 @@ the moving region, which then follows the runner's own landmarks. For a second a
 the head and torso of the person left behind are painted over in what the model sees, so its
 detector cannot pick them again. When the switch finds nobody, or finds the same person again, what
 moved was not a person (a flickering light, a reflection): no new switch for ``cooldown_s``, and that
-moving region is left out of the motion map from then on. A camera that pans
+moving region is left out of the motion map from then on; the pose of the same person found again
+must fit the one they had before the switch (the head-and-torso jump check below), since the first
+pose the restarted model finds can be a collapsed skeleton. A camera that pans
 (motion everywhere) never triggers a switch.
 
 Two more guards hold in every frame: the head and torso (the median move of their landmarks) may
@@ -69,6 +71,7 @@ class RunnerFollower:
         self._calm_until = -np.inf  # no new switch on motion before this time (s): a switch found nobody new
         self._decoys: list[tuple[np.ndarray, float]] = []  # (outline in frame px, painted until s)
         self._last: tuple[float, np.ndarray, float, Box] | None = None  # time, head+torso xy, trunk (out px), box
+        self._left_pose: tuple[float, np.ndarray, float, Box] | None = None  # ``_last`` of the person a switch left
         self._recent: list[tuple[float, Box]] = []  # (time, landmark box) of the person kept, lately
         self._strays = 0  # frames in a row whose hips jumped away from the person kept
         self._suspect: np.ndarray | None = None  # motion-map region a switch went to, while searching it
@@ -109,6 +112,9 @@ class RunnerFollower:
             return self._not_at_point(found, time_s, out_size, size)
         if self._searching and self._left_behind_again(found, out_size, size):
             self._give_up(time_s)
+            # The same person again: their pose must fit the one they had before the switch (the first
+            # pose the restarted model finds in a crop can be a collapsed skeleton).
+            self._last = self._last or self._left_pose
         if self._jumped(found, time_s):
             self._strays += 1
             if self._strays >= _STRAY_FRAMES:  # not a glitch of one frame: another person
@@ -195,7 +201,7 @@ class RunnerFollower:
         self._searching = True
         self._suspect = None
         self._left_behind = _landmark_box(left_behind, out_size, size, _HEAD_AND_TORSO)
-        self._last = None
+        self._left_pose, self._last = self._last, None
         self._recent = []
         self._strays = 0
         outline = _decoy_outline(left_behind, out_size, size)
