@@ -12,7 +12,6 @@ from the overlay stage, 576 MiB, back to the model's 539 MiB).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
 import functools
 
 
@@ -25,8 +24,8 @@ def release_free_memory() -> bool:
 
 @functools.cache
 def _malloc_trim():
-    name = ctypes.util.find_library("c")
+    """glibc's ``malloc_trim`` from the C library the process already runs on, or None."""
     try:
-        return ctypes.CDLL(name).malloc_trim if name else None
+        return ctypes.CDLL(None).malloc_trim
     except (OSError, AttributeError):
         return None
