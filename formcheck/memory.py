@@ -6,7 +6,9 @@ the model is closed stays at its height, and the overlay stage that follows adds
 the overlay stage, not the model, then sets the peak, and it grows with the clip's length (the
 tracks it draws from). Trimming the heap once the model is closed lets the later stages re-use
 that memory (measured on run01: resident memory falls from 539 to 359 MiB, and the run's peak moves
-from the overlay stage, 576 MiB, back to the model's 539 MiB).
+from the overlay stage, 576 MiB, back to the model's 539 MiB). A second trim once the data files are
+written, before the overlay's decoder and encoder start, returns what cleaning, measuring and
+writing left behind (27 MiB on a 5-minute track, 14 MiB on run01's 6.5 s).
 """
 
 from __future__ import annotations

@@ -314,6 +314,7 @@ def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report
         if video:
             from formcheck.overlay.render import render_overlay  # OpenCV and Pillow: only when drawing
 
+            release_free_memory()  # the data files' buffers, before the overlay's decoder and encoder
             render_overlay(analysis, staging / OVERLAY_NAME, analysis.config.overlay, progress)
         if report:
             from formcheck.plots import save_plots  # matplotlib and Jinja2: only for the report
