@@ -242,8 +242,9 @@ def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baselin
     started = time.perf_counter()
     measurements = measure(track, config, baseline, raw_track=raw)
     measuring_s = time.perf_counter() - started
+    view = in_view(raw, config.smoothing.max_gap_s)  # gaps longer than cleaning bridges
     warnings = run.warnings + capture_warnings(raw, measurements.frame_metrics, measurements.stride_metrics,
-                                               measurements.strides, config.quality, config.smoothing.max_gap_s)
+                                               measurements.strides, config.quality, view)
     warnings += pan_warnings(run.camera, config.quality)
     summary = {
         "formcheck_version": version("formcheck"),
@@ -253,7 +254,7 @@ def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baselin
         "pose_reused": run.reused,
         "frames_analysed": len(raw),
         "analysed_time_s": [float(raw.times[0]), float(raw.times[-1])],
-        "runner_in_view": in_view(raw, config.smoothing.max_gap_s),  # gaps longer than cleaning bridges
+        "runner_in_view": view,
         "coverage": detection_coverage(raw, config.smoothing.min_visibility),
         "left_right_swaps": swaps.summary(),
         "timings": {

@@ -21,18 +21,17 @@ _HEAD_AND_SHOULDERS = [POSE_INDEX[f"{side}_{part}"] for side in ("left", "right"
 
 
 def capture_warnings(raw_track: Track, frame_metrics: pd.DataFrame, stride_metrics: pd.DataFrame,
-                     strides: Strides, config: QualityConfig, min_gap_s: float = 0.0) -> list[str]:
+                     strides: Strides, config: QualityConfig, view: dict) -> list[str]:
     """Plain-words warnings about the clip, most serious first (empty when nothing limits the evidence).
 
     ``raw_track``: the model's landmarks before cleaning (for detection rate and confidence);
     ``frame_metrics`` / ``stride_metrics``: the measurements (for body scale and measurable strides);
-    ``min_gap_s``: the runner missing for at most this long (s) still counts as in view (cleaning
-    bridges such gaps; see :func:`in_view`)."""
+    ``view``: how long the runner was in view, :func:`in_view`'s dict (the same one summary.json holds)."""
     warnings = []
     found = raw_track.found
     if found.mean() < config.min_person_share:
         warnings.append(
-            f"the runner was found in only {found.mean():.0%} of the frames ({in_view_line(in_view(raw_track, min_gap_s))}); "
+            f"the runner was found in only {found.mean():.0%} of the frames ({in_view_line(view)}); "
             "metrics are blank where the runner is missing: keep the whole runner in frame")
     share = float(np.nanmedian(frame_metrics["body_scale_px"])) / raw_track.meta["height"] \
         if frame_metrics["body_scale_px"].notna().any() else np.nan

@@ -5,14 +5,14 @@ import pytest
 
 from formcheck.config import QualityConfig
 from formcheck.pipeline import measure
-from formcheck.quality import capture_warnings
+from formcheck.quality import capture_warnings, in_view
 from formcheck.track import Track
 from tests.synthetic import runner
 
 
 def warnings_for(track: Track) -> list[str]:
     m = measure(track)
-    return capture_warnings(track, m.frame_metrics, m.stride_metrics, m.strides, QualityConfig())
+    return capture_warnings(track, m.frame_metrics, m.stride_metrics, m.strides, QualityConfig(), in_view(track, 0.0))
 
 
 def test_a_well_filmed_runner_gets_no_warning():
