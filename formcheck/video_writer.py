@@ -26,6 +26,11 @@ class H264Writer:
     from the times given to :meth:`write`. ``crf`` is x264's constant quality (lower = better and
     bigger, 23 is its default) and ``preset`` its speed/size trade-off ("ultrafast" ... "veryslow").
     Width and height must be even (4:2:0 chroma halves both).
+
+    B-frames are off whatever the preset: x264 holds frames back to place them, and at 720x1280
+    that cost about 25 MiB of memory and a quarter of the encoding time (superfast, run01) for a
+    file about a quarter smaller. Without them the encoder's memory stays small beside the
+    decoder's, and any player seeks frame by frame.
     """
 
     def __init__(self, path: Path, width: int, height: int, fps: float, crf: int = 23,
@@ -40,7 +45,7 @@ class H264Writer:
         stream.pix_fmt = "yuv420p"
         stream.time_base = TIME_BASE
         stream.codec_context.time_base = TIME_BASE
-        stream.options = {"crf": str(crf), "preset": preset}
+        stream.options = {"crf": str(crf), "preset": preset, "x264-params": "bframes=0"}
         self._stream = stream
         self._last_pts = -1
 

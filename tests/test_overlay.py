@@ -7,6 +7,7 @@ from pathlib import Path
 import av
 import numpy as np
 import pytest
+from av.video.frame import PictureType
 
 from formcheck.config import Config, OverlayConfig
 from formcheck.landmarks import POSE_INDEX
@@ -101,7 +102,10 @@ def test_overlay_keeps_the_source_timing_and_plays_in_browsers(analysed):
         stream = container.streams.video[0]
         assert stream.codec_context.name == "h264"
         assert stream.codec_context.format.name == "yuv420p"
-        times = [f.time for f in container.decode(stream)]
+        times, picture_types = [], set()
+        for frame in container.decode(stream):
+            times.append(frame.time)
+            picture_types.add(PictureType(frame.pict_type).name)
         width, height = stream.codec_context.width, stream.codec_context.height
     with VideoReader(source) as reader:
         source_times = [f.time_s for f in reader.frames()]
@@ -113,6 +117,7 @@ def test_overlay_keeps_the_source_timing_and_plays_in_browsers(analysed):
     assert height == VIDEO_HEIGHT and abs(width / height - info.width / info.height) < 0.01
     data = overlay.read_bytes()
     assert 0 <= data.find(b"moov") < data.find(b"mdat")  # +faststart: the index comes before the frames
+    assert picture_types == {"I", "P"}  # no B-frames: the encoder holds no frames back
 
 
 def test_overlay_draws_on_the_runner_in_real_footage(analysed):
