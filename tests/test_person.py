@@ -213,6 +213,19 @@ def test_a_lone_runner_standing_still_is_kept():
     assert not track.found[settling].any() and track.found[~settling].all()
 
 
+def test_the_follower_remembers_the_runner_for_motion_memory_only():
+    """What it keeps of the person followed is the last ``motion_memory_s`` of boxes, however long the
+    clip (also while nothing moves, when no switch is weighed): memory stays flat."""
+    config = FollowConfig()
+    follower = RunnerFollower(BlobModel(), config)
+    times = np.arange(0.0, 4.0, 1.0 / FPS)
+    for t in times:
+        follower.estimate(_draw(t, runner_legs=False, bystander=False), t, (WIDTH, HEIGHT))  # nothing moves
+    remembered = np.array([t for t, _ in follower._recent])
+    assert len(remembered) >= config.motion_memory_s * FPS
+    assert times[-1] - remembered.min() <= config.motion_memory_s
+
+
 @pytest.mark.parametrize("text, expected", [
     ("auto", None), ("AUTO", None), ("640,360", (640.0, 360.0, "px")), (" 12.5 , 3 ", (12.5, 3.0, "px")),
     ("50%,40%", (50.0, 40.0, "%")), ("0%,100%", (0.0, 100.0, "%")),

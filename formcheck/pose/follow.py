@@ -26,6 +26,8 @@ frame, whoever moves (the motion rule is then off). No landmarks come out of the
 
 from __future__ import annotations
 
+from collections import deque
+
 import cv2
 import numpy as np
 
@@ -72,7 +74,7 @@ class RunnerFollower:
         self._decoys: list[tuple[np.ndarray, float]] = []  # (outline in frame px, painted until s)
         self._last: tuple[float, np.ndarray, float, Box] | None = None  # time, head+torso xy, trunk (out px), box
         self._left_pose: tuple[float, np.ndarray, float, Box] | None = None  # ``_last`` of the person a switch left
-        self._recent: list[tuple[float, Box]] = []  # (time, landmark box) of the person kept, lately
+        self._recent: deque[tuple[float, Box]] = deque()  # (time, landmark box) of the person kept, lately
         self._strays = 0  # frames in a row whose hips jumped away from the person kept
         self._suspect: np.ndarray | None = None  # motion-map region a switch went to, while searching it
         self._ignored: np.ndarray | None = None  # motion-map regions where a switch found nobody new
@@ -172,6 +174,8 @@ class RunnerFollower:
         self._searching = False
         self._last = (time_s, found.xy[_HEAD_AND_TORSO], trunk, box)
         self._recent.append((time_s, box))
+        while time_s - self._recent[0][0] > self._config.motion_memory_s:  # memory stays flat on long clips
+            self._recent.popleft()
         if self._box is not None:
             self._box = _square(box, self._config.crop_margin, size)
 
@@ -202,7 +206,7 @@ class RunnerFollower:
         self._suspect = None
         self._left_behind = _landmark_box(left_behind, out_size, size, _HEAD_AND_TORSO)
         self._left_pose, self._last = self._last, None
-        self._recent = []
+        self._recent.clear()
         self._strays = 0
         outline = _decoy_outline(left_behind, out_size, size)
         if outline is not None:
@@ -211,8 +215,7 @@ class RunnerFollower:
     def _extent(self, box: Box, time_s: float) -> Box:
         """The box (frame px) around ``box`` and the boxes of the person kept over the last
         ``motion_memory_s``: where their limbs swept while the motion map was remembering."""
-        self._recent = [(t, b) for t, b in self._recent if time_s - t <= self._config.motion_memory_s]
-        boxes = np.array([box] + [b for _, b in self._recent])
+        boxes = np.array([box] + [b for t, b in self._recent if time_s - t <= self._config.motion_memory_s])
         return (*boxes[:, :2].min(axis=0), *boxes[:, 2:].max(axis=0))
 
     def _jumped(self, found: PoseFrame, time_s: float) -> bool:
