@@ -20,6 +20,9 @@ peak RSS (``ru_maxrss`` of that one child, read with ``os.wait4``) is its own:
   on a copy of an output folder already holding the clip's landmarks, without ``--fresh`` and with a
   changed threshold (``--config`` with ``[segments] noise_factor = 1.5``): the saved track is re-used
   (checked in summary.json) and only cleaning, measuring and writing run.
+- ``reanalyze-session``: the same re-analysis (``--no-video``, report kept) as a notebook user runs it
+  while tuning thresholds: in one Python process, ``formcheck.analyze`` once with ``noise_factor =
+  1.5`` (untimed: the session's imports, matplotlib included), then timed with ``noise_factor = 1.7``.
 - ``max-height-720``, ``every-2``: ``analyze --no-video --no-report --fresh`` with ``--max-height 720``
   / ``--every 2``, when ``formcheck analyze --help`` lists the option (skipped otherwise).
 - ``long-novideo``, ``long-video`` (``--long``): ``analyze --fresh [--no-video --no-report]`` on the
@@ -67,6 +70,7 @@ LONG_SECONDS = 300.0
 RETRIES, RETRY_WAIT_S = 3, 60.0
 RESULT_TAG = "BENCHMARK_RESULT "
 REANALYSIS_TOML = "[segments]\nnoise_factor = 1.5\n"
+SESSION_NOISE_FACTORS = (1.5, 1.7)  # reanalyze-session: the untimed call, then the timed one
 FRAME_BUDGET_BYTES = 4 << 30  # bare: decode at most this much ahead of inference (all of a short clip)
 
 # The options of formcheck's MediaPipe backend (formcheck/pose/mediapipe_backend.py).
@@ -78,7 +82,7 @@ HOLISTIC_OPTIONS = dict(static_image_mode=False, model_complexity=1, smooth_land
 class Variant:
     name: str
     what: str
-    kind: str  # "child" (bare, naive), "fresh" (formcheck --fresh), "reuse" (re-analysis), "long"
+    kind: str  # "child" (bare, naive), "fresh" (formcheck --fresh), "reuse" / "session" (re-analysis), "long"
     args: tuple[str, ...] = ()
     needs: str | None = None  # a formcheck analyze option that must exist
 
@@ -94,6 +98,7 @@ VARIANTS = [
     Variant("reanalyze-novideo-noreport", "re-analysis, saved track, --no-video --no-report", "reuse", NOVIDEO),
     Variant("reanalyze-novideo", "re-analysis, saved track, --no-video (report kept)", "reuse", ("--no-video",)),
     Variant("reanalyze-video", "re-analysis, saved track, overlay + report", "reuse", ()),
+    Variant("reanalyze-session", "re-analysis in a running Python session (Jupyter), --no-video", "session"),
     Variant("max-height-720", "analyze --fresh --no-video --no-report --max-height 720", "fresh",
             NOVIDEO + ("--max-height", "720"), needs="--max-height"),
     Variant("every-2", "analyze --fresh --no-video --no-report --every 2", "fresh",
@@ -128,9 +133,14 @@ class Row:
         return statistics.median(values) if values else math.nan
 
     @property
+    def timed_apart(self) -> bool:
+        """The child timed its own work (bare: model load + process(); reanalyze-session: the call)."""
+        return any("timed_s" in r.info for r in self.runs)
+
+    @property
     def wall(self) -> float:
-        """Bare is the model's own time (load + process); everything else the child process's wall."""
-        return self.median("model_s") if self.variant.name.startswith("bare") else self.median("wall_s")
+        """The time the child timed apart, else the child process's wall."""
+        return self.median("timed_s") if self.timed_apart else self.median("wall_s")
 
 
 # ----------------------------------------------------------------------------------------------
@@ -176,8 +186,26 @@ def child_bare(clip: Path, stock: bool) -> dict:
             infer_s += time.perf_counter() - started
             frames += len(chunk)
     solution.close()
-    return {"frames": frames, "load_s": load_s, "infer_s": infer_s, "model_s": load_s + infer_s,
+    return {"frames": frames, "load_s": load_s, "infer_s": infer_s, "timed_s": load_s + infer_s,
             "decode_s": decode_s}
+
+
+def child_reanalysis_in_session(clip: Path, out: Path) -> dict:
+    """Two re-analyses of ``out`` (a copy of a folder holding the clip's landmarks) in this process,
+    as a notebook user tuning a threshold runs them; the second is timed."""
+    import dataclasses
+
+    import formcheck
+    from formcheck.config import Config
+
+    config = Config()
+    seconds = []
+    for noise_factor in SESSION_NOISE_FACTORS:
+        changed = dataclasses.replace(config, segments=dataclasses.replace(config.segments, noise_factor=noise_factor))
+        started = time.perf_counter()
+        formcheck.analyze(clip, changed, out, video=False)
+        seconds.append(time.perf_counter() - started)
+    return {"first_s": seconds[0], "timed_s": seconds[1]}
 
 
 def child_naive(clip: Path, out: Path) -> dict:
@@ -220,6 +248,8 @@ def run_child(name: str, clip: Path, tmp: Path) -> None:
         result = child_bare(clip, stock=name == "bare-holistic")
     elif name == "naive":
         result = child_naive(clip, tmp / "naive.mp4")
+    elif name == "reanalyze-session":
+        result = child_reanalysis_in_session(clip, tmp / f"out-{name}")
     else:
         raise SystemExit(f"unknown child {name!r}")
     print(RESULT_TAG + json.dumps(result), flush=True)
@@ -439,7 +469,7 @@ def main_table(rows: list[Row], bare: float, naive: float) -> list[str]:
             lines.append(f"| {row.variant.name} | {row.variant.what} | 0 | {row.note or 'failed'} "
                          "| | | | | | |")
             continue
-        walls = [r.info.get("model_s") if row.variant.name.startswith("bare") else r.wall_s for r in row.runs]
+        walls = [r.info["timed_s"] if row.timed_apart else r.wall_s for r in row.runs]
         wall = row.wall
         lines.append(
             f"| {row.variant.name} | {row.variant.what}{' (' + row.note + ')' if row.note else ''} "
@@ -493,7 +523,7 @@ def targets(rows: list[Row], bare: float, naive: float, clip: Path) -> list[str]
     note = "" if clip.name.startswith("run01") else " (target set for run01)"
     check(f"re-analysis from saved track, --no-video (report kept){note}", again, again < 2.0, f"{again:.2f} s",
           "< 2 s")
-    for name in ("reanalyze-novideo-noreport", "reanalyze-video"):
+    for name in ("reanalyze-novideo-noreport", "reanalyze-session", "reanalyze-video"):
         if name in walls:
             lines.append(f"| (info) {name} | {walls[name]:.2f} s | - | - |")
     long_label = f"{LONG_SECONDS / 60:.0f}-minute loop"
@@ -598,7 +628,7 @@ def main(argv: list[str] | None = None) -> None:
             elif v.kind == "fresh":
                 shutil.rmtree(out, ignore_errors=True)
                 cmd = formcheck_cmd(clip, out, ("--fresh",) + v.args)
-            else:  # reuse: a fresh copy of the saved track each time, so the folder is always rewritten
+            else:  # reuse, session: a fresh copy of the saved track each time, so the folder is always rewritten
                 if not ensure_base(run_no):
                     row.note = "no saved track"
                     continue
@@ -606,20 +636,22 @@ def main(argv: list[str] | None = None) -> None:
                 def before(out=out):
                     shutil.rmtree(out, ignore_errors=True)
                     shutil.copytree(base, out)
-                cmd = formcheck_cmd(clip, out, ("--config", str(config)) + v.args)
+                cmd = (formcheck_cmd(clip, out, ("--config", str(config)) + v.args) if v.kind == "reuse" else
+                       [sys.executable, str(Path(__file__).resolve()), "--_child", v.name, "--clip", str(clip),
+                        "--tmp", str(session)])
             run = measure_with_retries(cmd, logs, session, f"{v.name} run {run_no}", before)
             if run is None:
                 continue
             if v.kind != "child":
                 run.info.update(summary_info(out))
-                if v.kind == "reuse" and not run.info.get("pose_reused"):
+                if v.kind in ("reuse", "session") and not run.info.get("pose_reused"):
                     row.note = "WARNING: saved track NOT re-used, inference ran"
                 if v.kind == "fresh" and run.info.get("pose_reused"):
                     row.note = "WARNING: landmarks re-used despite --fresh"
             if v.name.startswith("bare") and run.info.get("frames") not in (None, frames):
                 row.note = f"model saw {run.info['frames']} frames"
             row.runs.append(run)
-            shown = run.info.get("model_s") if v.name.startswith("bare") else run.wall_s
+            shown = run.info.get("timed_s", run.wall_s)
             print(f"  [{run_no}/{args.repeats}] {v.name:28s} {shown:7.2f} s  {frames / shown:6.1f} frames/s  "
                   f"peak RSS {run.rss_mib:6.0f} MiB  (load {os.getloadavg()[0]:.2f})", flush=True)
             if v.name == REUSE_BASE and not (base / "summary.json").is_file():
@@ -658,7 +690,8 @@ def main(argv: list[str] | None = None) -> None:
     if rows:
         report += [f"## {clip.name}", "",
                    "wall: the child process from start to exit (interpreter, imports, work), except bare: model "
-                   "load + process() calls only (decoding not timed). inference s: bare/naive loop time, or "
+                   "load + process() calls only (decoding not timed), and reanalyze-session: the second "
+                   "formcheck.analyze call in one process. inference s: bare/naive loop time, or "
                    "formcheck's own pose time (summary.json). Peak RSS: the child's ru_maxrss (bare holds the "
                    "decoded frames).", ""]
         report += main_table(rows, bare, naive) + [""]
