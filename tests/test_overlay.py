@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tracemalloc
 from pathlib import Path
 
 import av
@@ -11,7 +12,7 @@ from av.video.frame import PictureType
 
 from formcheck.config import Config, OverlayConfig
 from formcheck.landmarks import POSE_INDEX
-from formcheck.overlay import style
+from formcheck.overlay import style, text
 from formcheck.overlay.render import render_overlay
 from formcheck.pipeline import Analysis, measure
 from formcheck.track import Track
@@ -134,3 +135,18 @@ def test_overlay_draws_on_the_runner_in_real_footage(analysed):
         x, y = (track.xy[i, POSE_INDEX[f"{side}_elbow"]] * factor).round().astype(int)
         hits += near(frames[i][1][y, x], style.JOINT, 60)
     assert hits >= len(checked) - 1
+
+
+def test_rendered_labels_held_for_reuse_stay_few_on_a_long_clip():
+    """The timeline's clock label is new every 0.1 s: a 5-minute clip draws 3000 of them, and the
+    masks kept for reuse must not grow with them (a 24 px label is about 7 KiB)."""
+    text.text_mask.cache_clear()
+    tracemalloc.start()
+    try:
+        for tenth in range(3000):
+            text.text_size(f"{tenth / 10:.1f} s", 24)
+        held, _ = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        text.text_mask.cache_clear()
+    assert held < 4 * 2**20

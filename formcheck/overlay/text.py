@@ -25,7 +25,7 @@ def _font(size_px: int, bold: bool) -> ImageFont.FreeTypeFont:
     return ImageFont.truetype(str(_FONT_DIR / name), size_px)
 
 
-@lru_cache(maxsize=2048)
+@lru_cache(maxsize=256)  # labels drawn on every frame stay; the clock's (new each 0.1 s) cycle through
 def text_mask(text: str, size_px: int, bold: bool = False) -> np.ndarray:
     """Alpha mask (h, w) float32 in [0, 1] of ``text`` set ``size_px`` pixels high."""
     font = _font(max(6, size_px), bold)
