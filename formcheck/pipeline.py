@@ -321,6 +321,7 @@ def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report
             from formcheck.plots import save_plots  # matplotlib and Jinja2: only for the report
             from formcheck.report import write_report
 
+            release_free_memory()  # what the stages before freed (the overlay's decoder, encoder), before matplotlib
             plots = [p.relative_to(staging).as_posix() for p in save_plots(m, analysis.config, staging / "plots")]
             write_report(analysis, staging, OVERLAY_NAME if video else None, plots)
         files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
