@@ -8,7 +8,9 @@ tracks it draws from). Trimming the heap once the model is closed lets the later
 that memory (measured on run01: resident memory falls from 539 to 359 MiB, and the run's peak moves
 from the overlay stage, 576 MiB, back to the model's 539 MiB). A second trim once the data files are
 written, before the overlay's decoder and encoder start, returns what cleaning, measuring and
-writing left behind (27 MiB on a 5-minute track, 14 MiB on run01's 6.5 s).
+writing left behind (27 MiB on a 5-minute track, 14 MiB on run01's 6.5 s). A third, before the
+report, returns what the overlay's decoder and encoder freed, so matplotlib does not stack on it (on
+a 5-minute clip the report stage had become the peak).
 """
 
 from __future__ import annotations
