@@ -298,6 +298,11 @@ def formcheck_cmd(clip: Path, out: Path, args: tuple[str, ...]) -> list[str]:
     return [sys.executable, "-m", "formcheck", "analyze", str(clip), "-o", str(out), *args]
 
 
+def child_cmd(name: str, clip: Path, tmp: Path) -> list[str]:
+    """This script run as the child ``name`` (see :func:`run_child`), its work folder ``tmp``."""
+    return [sys.executable, str(Path(__file__).resolve()), "--_child", name, "--clip", str(clip), "--tmp", str(tmp)]
+
+
 def read_summary(out: Path) -> dict:
     try:
         return json.loads((out / "summary.json").read_text())
@@ -623,8 +628,7 @@ def main(argv: list[str] | None = None) -> None:
             out = session / f"out-{v.name}"
             before = None
             if v.kind == "child":
-                cmd = [sys.executable, str(Path(__file__).resolve()), "--_child", v.name, "--clip", str(clip),
-                       "--tmp", str(session)]
+                cmd = child_cmd(v.name, clip, session)
             elif v.kind == "fresh":
                 shutil.rmtree(out, ignore_errors=True)
                 cmd = formcheck_cmd(clip, out, ("--fresh",) + v.args)
@@ -637,8 +641,7 @@ def main(argv: list[str] | None = None) -> None:
                     shutil.rmtree(out, ignore_errors=True)
                     shutil.copytree(base, out)
                 cmd = (formcheck_cmd(clip, out, ("--config", str(config)) + v.args) if v.kind == "reuse" else
-                       [sys.executable, str(Path(__file__).resolve()), "--_child", v.name, "--clip", str(clip),
-                        "--tmp", str(session)])
+                       child_cmd(v.name, clip, session))
             run = measure_with_retries(cmd, logs, session, f"{v.name} run {run_no}", before)
             if run is None:
                 continue
