@@ -30,7 +30,7 @@ class H264Writer:
     B-frames are off whatever the preset: x264 holds frames back to place them, and at 720x1280
     that cost about 25 MiB of memory and a quarter of the encoding time (superfast, run01) for a
     file about a quarter smaller. Without them the encoder's memory stays small beside the
-    decoder's, and any player seeks frame by frame.
+    decoder's.
     """
 
     def __init__(self, path: Path, width: int, height: int, fps: float, crf: int = 23,
