@@ -1,5 +1,5 @@
 """``python -m formcheck`` runs the command line."""
 
-from formcheck.cli import app
+from formcheck.cli import main
 
-app(prog_name="formcheck")
+main()

@@ -7,6 +7,7 @@ with its code; ``--debug`` shows the traceback instead.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import os
 import sys
 from collections.abc import Callable
@@ -264,6 +265,18 @@ def _run(job: Callable[[], None], debug: bool) -> None:
                       "for the traceback, and please report it)", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
+
+def main() -> None:
+    """The ``formcheck`` console script: :data:`app`, then ``gc.freeze()`` on the way out.
+
+    At exit the interpreter runs the cycle collector over every object still alive, the modules
+    of pandas, SciPy and matplotlib included: about half a second, a fifth of a re-analysis.
+    Frozen objects are skipped; nothing is lost, as the process ends right after.
+    """
+    try:
+        app(prog_name="formcheck")
+    finally:
+        gc.freeze()
 
 
 def _silence_native_logs() -> None:
