@@ -4,13 +4,16 @@
 :class:`~formcheck.pipeline.Analysis`, which shows itself as a summary card in Jupyter. Pose
 inference is the slow part, so when the output folder already holds the landmarks of the same clip
 (same SHA-256) found with the same pose and follow settings, they are loaded instead of found again:
-changing a threshold and re-running takes a second or two.
+changing a threshold and re-running takes a second or two. The clean track and the strides saved
+beside them are loaded too when their own settings (:data:`CLEANING_SECTIONS`,
+:data:`STRIDE_SECTIONS`) are unchanged, which spares SciPy's import and the filtering.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,14 +21,22 @@ from formcheck.camera import CameraMotion
 from formcheck.config import Config
 from formcheck.errors import TrackError
 from formcheck.pipeline import (
-    Analysis, PoseRun, analysis_from_run, default_output_dir, file_sha256, run_pose, write_analysis,
+    Analysis, CleanedTrack, PoseRun, analysis_from_run, default_output_dir, file_sha256, run_pose, write_analysis,
 )
 from formcheck.segments import Baseline
+from formcheck.strides import Strides
 from formcheck.track import Track
 from formcheck.video import probe
 
 if TYPE_CHECKING:  # imported when used: scipy.stats and the plots cost a second at start-up
     from formcheck.comparison import Comparison
+
+#: The settings that the stages after inference saved in an output folder depend on, besides the
+#: landmarks and formcheck's version: the clean track (swap repair, which asks the view which frames
+#: are front or back, and smoothing), then the strides found in it (their own settings and the body
+#: scale's window from [metrics]).
+CLEANING_SECTIONS = ("swaps", "smoothing", "view")
+STRIDE_SECTIONS = (*CLEANING_SECTIONS, "strides", "metrics")
 
 #: progress(phase, done, total): phase is "pose" (frames searched), "overlay" (frames drawn) or
 #: "side by side" (frames of the comparison video); total is None when the clip does not say.
@@ -75,7 +86,33 @@ def load_saved_run(out_dir: Path, clip: Path, config: Config) -> PoseRun | None:
     timings = summary.get("timings", {})
     return PoseRun(info=probe(clip), track=track, warnings=list(summary.get("decode_warnings", [])),
                    seconds=float(timings.get("pose_s") or 0.0), clip_sha256=summary["clip_sha256"], reused=True,
-                   camera=CameraMotion.from_dict(summary.get("camera", {})))
+                   camera=CameraMotion.from_dict(summary.get("camera", {})),
+                   cleaned=load_saved_cleaning(out_dir, summary, config))
+
+
+def load_saved_cleaning(out_dir: Path, summary: dict, config: Config) -> CleanedTrack | None:
+    """The clean track (and strides) saved in ``out_dir``, whose ``summary.json`` is ``summary``, when
+    this version of formcheck made them with the settings of ``config`` that they depend on; None when
+    it did not, or a file is missing or damaged (strides alone: None in the result)."""
+    saved, wanted = summary.get("config", {}), json.loads(json.dumps(config.as_dict()))
+
+    def unchanged(sections: tuple[str, ...]) -> bool:
+        return all(saved.get(section) == wanted[section] for section in sections)
+
+    if (summary.get("formcheck_version") != version("formcheck") or not unchanged(CLEANING_SECTIONS)
+            or not isinstance(summary.get("left_right_swaps"), dict)):
+        return None
+    try:
+        track = Track.load(out_dir / "track_smooth")
+    except (TrackError, OSError, ValueError):
+        return None
+    strides = None
+    if unchanged(STRIDE_SECTIONS):
+        try:
+            strides = Strides.from_dict(json.loads((out_dir / "strides.json").read_text()))
+        except (OSError, ValueError, KeyError, TypeError):
+            strides = None
+    return CleanedTrack(track=track, swaps=summary["left_right_swaps"], strides=strides)
 
 
 def _saved_summary(out_dir: Path) -> dict | None:

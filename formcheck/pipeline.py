@@ -41,10 +41,23 @@ OVERLAY_NAME = "overlay.mp4"
 
 
 @dataclass
+class CleanedTrack:
+    """What an earlier analysis of the same landmarks made of them, loaded from its output folder:
+    the cleaned ``track`` (:func:`clean_track`), the left/right swaps it repaired (``swaps``, as
+    :meth:`~formcheck.swaps.SwapReport.summary` gives them) and the ``strides`` found in it (None:
+    find them again)."""
+
+    track: Track
+    swaps: dict
+    strides: Strides | None = None
+
+
+@dataclass
 class PoseRun:
     """Landmarks found in a clip, before any cleaning: the clip's facts and SHA-256, decoding
     warnings, how long inference took (s), whether they were loaded from a saved analysis, and how
-    the camera moved (no windows when not measured)."""
+    the camera moved (no windows when not measured). ``cleaned``: the saved clean track and strides,
+    when loaded with the settings they were made with (None: clean the landmarks again)."""
 
     info: VideoInfo
     track: Track
@@ -53,6 +66,7 @@ class PoseRun:
     clip_sha256: str
     reused: bool = False
     camera: CameraMotion = CameraMotion(WINDOW_S, ())
+    cleaned: CleanedTrack | None = None
 
 
 @dataclass
@@ -101,13 +115,14 @@ class Measurements:
 
 
 def measure(track: Track, config: Config = Config(), baseline: Baseline | None = None,
-            raw_track: Track | None = None) -> Measurements:
+            raw_track: Track | None = None, strides: Strides | None = None) -> Measurements:
     """View, strides, metrics and segments of a cleaned track. Without ``baseline`` the first strides
     of the clip are the baseline (see :func:`~formcheck.segments.baseline_strides`). With
-    ``raw_track`` (the same frames before cleaning) its metrics are computed too, for comparison."""
+    ``raw_track`` (the same frames before cleaning) its metrics are computed too, for comparison.
+    ``strides``: found earlier in this very track with these settings (None: find them)."""
     view = estimate_view(track, config.view)
     scale = body_scale(track.times, track.xy, config.metrics.scale_window_s)
-    strides = detect_strides(track, scale, config.strides)
+    strides = strides if strides is not None else detect_strides(track, scale, config.strides)
     frames = frame_metrics(track, view, scale, config.metrics)
     stride_table = per_stride(track.times, frames[list(METRIC_COLUMNS)], strides, config.metrics.min_stride_coverage)
     exclude, given = 0, baseline is not None
@@ -234,13 +249,18 @@ def analyze_clip(clip: Path, config: Config = Config(), estimator: PoseEstimator
 
 def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baseline | None = None) -> Analysis:
     """Clean and measure the landmarks of a pose run (fresh, or loaded from a saved output folder):
-    no inference, so new settings for smoothing, metrics or segments take a second, not a rerun."""
-    raw = run.track
+    no inference, so new settings for smoothing, metrics or segments take a second, not a rerun.
+    The clean track and strides of ``run.cleaned``, when given, are used instead of made again."""
+    raw, cleaned = run.track, run.cleaned
     started = time.perf_counter()
-    track, swaps = clean_track(raw, config)
+    if cleaned is None:
+        track, report = clean_track(raw, config)
+        swaps = report.summary()
+    else:
+        track, swaps = cleaned.track, cleaned.swaps
     smoothing_s = time.perf_counter() - started
     started = time.perf_counter()
-    measurements = measure(track, config, baseline, raw_track=raw)
+    measurements = measure(track, config, baseline, raw_track=raw, strides=cleaned.strides if cleaned else None)
     measuring_s = time.perf_counter() - started
     view = in_view(raw, config.smoothing.max_gap_s)  # gaps longer than cleaning bridges
     warnings = run.warnings + capture_warnings(raw, measurements.frame_metrics, measurements.stride_metrics,
@@ -252,11 +272,13 @@ def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baselin
         "clip_sha256": run.clip_sha256,
         "pose_backend": raw.meta.get("backend"),
         "pose_reused": run.reused,
+        "cleaning_reused": cleaned is not None,
+        "strides_reused": cleaned is not None and cleaned.strides is not None,
         "frames_analysed": len(raw),
         "analysed_time_s": [float(raw.times[0]), float(raw.times[-1])],
         "runner_in_view": view,
         "coverage": detection_coverage(raw, config.smoothing.min_visibility),
-        "left_right_swaps": swaps.summary(),
+        "left_right_swaps": swaps,
         "timings": {
             "pose_s": run.seconds,
             "pose_frames_per_s": len(raw) / run.seconds if run.seconds > 0 else float("nan"),
@@ -300,7 +322,7 @@ def detection_coverage(track: Track, min_visibility: float) -> dict[str, float]:
 def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report: bool = True,
                    progress: Progress | None = None) -> Path:
     """Write the output folder atomically: raw and clean tracks, per-frame and per-stride metrics,
-    segments (CSV), the baseline used and ``summary.json``; with ``video`` the annotated
+    segments (CSV), the strides found, the baseline used and ``summary.json``; with ``video`` the annotated
     ``overlay.mp4`` (``progress`` follows its frames); with ``report`` the plots (``plots/``) and
     the ``report.html`` page that shows it all."""
     out_dir = Path(out_dir)
@@ -312,6 +334,7 @@ def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report
         m.stride_metrics.to_csv(staging / "stride_metrics.csv", index_label="stride")
         m.segments.to_csv(staging / "segments.csv", index=False)
         m.baseline.save(staging / "baseline.json")
+        write_json(staging / "strides.json", m.strides.as_dict())
         if video:
             from formcheck.overlay.render import render_overlay  # OpenCV and Pillow: only when drawing
 

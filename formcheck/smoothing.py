@@ -3,12 +3,14 @@
 All three steps work on the real presentation times, so a variable-frame-rate clip is filtered
 correctly. NaN in the result means "not seen with enough confidence, and not inside a gap short
 enough to bridge". The raw track is never modified; :func:`smooth_track` returns a new one.
+
+SciPy is imported inside the functions that use it: it takes most of a second, and a re-analysis
+that re-uses the saved clean track (see :func:`formcheck.api.analyze`) never needs it.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from scipy import interpolate, signal
 
 from formcheck.config import SmoothingConfig
 from formcheck.track import Track
@@ -71,6 +73,8 @@ def fill_short_gaps(times: np.ndarray, values: np.ndarray, max_gap_s: float) -> 
     valid = np.isfinite(values.reshape(len(times), -1)[:, 0])
     if valid.all() or valid.sum() < 2:
         return values.copy()
+    from scipy import interpolate
+
     valid_idx = np.flatnonzero(valid)
     out = interpolate.interp1d(times[valid], values[valid], axis=0, bounds_error=False)(times)
     # For each missing sample: the time between the valid samples before and after it.
@@ -91,6 +95,8 @@ def lowpass(times: np.ndarray, values: np.ndarray, cutoff_hz: float, order: int 
     ``3 * (order + 1)`` samples) are returned unfiltered; a cut-off at or above the Nyquist frequency
     leaves the data unfiltered. NaN stays NaN.
     """
+    from scipy import interpolate, signal
+
     out = np.asarray(values, dtype=float).copy()
     for start, stop in _finite_runs(out.reshape(len(times), -1)[:, 0]):
         t = times[start:stop]

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from scipy import signal
 
 from formcheck.config import StrideConfig
 from formcheck.geometry import point
@@ -49,6 +48,19 @@ class Strides:
         """One row per stride: ``start_s``, ``end_s``, ``cadence_spm`` (NaN for fixed windows)."""
         cadence = 120.0 / (self.ends - self.starts) if self.source != "windows" else np.full(len(self.starts), np.nan)
         return pd.DataFrame({"start_s": self.starts, "end_s": self.ends, "cadence_spm": cadence})
+
+    def as_dict(self) -> dict:
+        """For ``strides.json``: every field, arrays as lists of seconds (:meth:`from_dict` reads it)."""
+        return {"source": self.source, "cadence_spm": self.cadence_spm, "step_times": self.step_times.tolist(),
+                "starts": self.starts.tolist(), "ends": self.ends.tolist()}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Strides:
+        """The strides :meth:`as_dict` wrote (a null cadence, as JSON holds NaN, is NaN again)."""
+        cadence = data["cadence_spm"]
+        return cls(step_times=np.asarray(data["step_times"], dtype=float), starts=np.asarray(data["starts"], dtype=float),
+                   ends=np.asarray(data["ends"], dtype=float), cadence_spm=float("nan") if cadence is None else float(cadence),
+                   source=str(data["source"]))
 
 
 def detect_strides(track: Track, scale: np.ndarray, config: StrideConfig = StrideConfig()) -> Strides:
@@ -113,6 +125,8 @@ def _rhythm(times: np.ndarray, swing: np.ndarray, config: StrideConfig) -> tuple
         return None
     spacing = max(1, int(config.min_peak_spacing * (1.0 / stride_hz) / step))
     prominence = config.min_prominence * np.std(wave)
+    from scipy import signal  # most of a second to import: a re-analysis that re-uses saved strides skips it
+
     forward_left = signal.find_peaks(wave, distance=spacing, prominence=prominence)[0]
     forward_right = signal.find_peaks(-wave, distance=spacing, prominence=prominence)[0]
     if len(forward_left) < 2 or len(forward_right) < 1:

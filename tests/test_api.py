@@ -3,10 +3,13 @@
 import dataclasses
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import formcheck
+from formcheck.api import load_saved_run
 from formcheck.config import Config
+from formcheck.pipeline import analysis_from_run
 from tests.clips import sample_frames, write_clip
 from tests.conftest import RUN01, sample
 
@@ -16,6 +19,13 @@ def short_clip(tmp_path_factory):
     """One second of run01 at 480 pixels high, written by the test."""
     frames, times = sample_frames(sample(RUN01), max_frames=60, max_height=480)
     return write_clip(tmp_path_factory.mktemp("api") / "short.mp4", frames, times)
+
+
+@pytest.fixture(scope="module")
+def strided_clip(tmp_path_factory):
+    """Four seconds of run01 at 480 pixels high: long enough for strides from the ankles."""
+    frames, times = sample_frames(sample(RUN01), max_frames=240, max_height=480)
+    return write_clip(tmp_path_factory.mktemp("api") / "strided.mp4", frames, times)
 
 
 #: The faster pose model: what is tested here does not depend on the model.
@@ -39,6 +49,47 @@ def test_saved_landmarks_are_reused_only_for_the_same_clip_and_pose_settings(sho
 
     assert not formcheck.analyze(short_clip, Config(), out=out, video=False, report=False).summary["pose_reused"]
     assert not formcheck.analyze(short_clip, FAST, out=out, video=False, report=False, reuse=False).summary["pose_reused"]
+
+
+def test_a_new_threshold_reuses_the_saved_clean_track_and_strides_and_gets_the_same_numbers(strided_clip, tmp_path):
+    out = tmp_path / "out"
+    formcheck.analyze(strided_clip, FAST, out=out, video=False, report=False)
+    stricter = with_segments(FAST, noise_factor=0.5)
+    again = formcheck.analyze(strided_clip, stricter, out=out, video=False, report=False)
+    assert again.summary["cleaning_reused"] and again.summary["strides_reused"]
+    assert again.measurements.strides.source == "ankles" and len(again.measurements.strides.starts) >= 4
+
+    run = load_saved_run(out, strided_clip, stricter)
+    afresh = analysis_from_run(dataclasses.replace(run, cleaned=None), stricter)
+    assert not afresh.summary["cleaning_reused"]
+    for name in ("times", "xy", "visibility", "world", "hands"):
+        np.testing.assert_array_equal(getattr(again.track, name), getattr(afresh.track, name))
+    for name in ("step_times", "starts", "ends"):
+        np.testing.assert_array_equal(getattr(again.measurements.strides, name), getattr(afresh.measurements.strides, name))
+    for name in ("frame_metrics", "raw_frame_metrics", "stride_metrics", "segments"):
+        pd.testing.assert_frame_equal(getattr(again.measurements, name), getattr(afresh.measurements, name))
+    assert again.summary["left_right_swaps"] == afresh.summary["left_right_swaps"]
+
+
+def test_saved_stages_are_made_again_when_their_settings_change_or_their_files_are_gone(strided_clip, tmp_path):
+    out = tmp_path / "out"
+    formcheck.analyze(strided_clip, FAST, out=out, video=False, report=False)
+    stride_change = dataclasses.replace(FAST, strides=dataclasses.replace(FAST.strides, min_prominence=0.4))
+    summary = formcheck.analyze(strided_clip, stride_change, out=out, video=False, report=False).summary
+    assert summary["pose_reused"] and summary["cleaning_reused"] and not summary["strides_reused"]
+
+    (out / "strides.json").unlink()
+    summary = formcheck.analyze(strided_clip, FAST, out=out, video=False, report=False).summary
+    assert summary["cleaning_reused"] and not summary["strides_reused"]
+
+    smoother = dataclasses.replace(FAST, smoothing=dataclasses.replace(FAST.smoothing, cutoff_hz=4.0))
+    summary = formcheck.analyze(strided_clip, smoother, out=out, video=False, report=False).summary
+    assert summary["pose_reused"] and not summary["cleaning_reused"] and not summary["strides_reused"]
+
+    (out / "track_smooth.csv").write_text("damaged")
+    summary = formcheck.analyze(strided_clip, with_segments(smoother, noise_factor=0.5), out=out, video=False,
+                                report=False).summary
+    assert summary["pose_reused"] and not summary["cleaning_reused"]
 
 
 def test_a_different_clip_under_the_same_name_is_analysed_afresh(short_clip, tmp_path):

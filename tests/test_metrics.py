@@ -1,5 +1,7 @@
 """The measurements on synthetic runners whose right answers are known by construction."""
 
+import json
+
 import numpy as np
 import pytest
 
@@ -8,7 +10,8 @@ from formcheck.geometry import body_scale
 from formcheck.landmarks import POSE_INDEX
 from formcheck.metrics import frame_metrics
 from formcheck.pipeline import measure
-from formcheck.strides import detect_strides
+from formcheck.output import write_json
+from formcheck.strides import Strides, detect_strides
 from formcheck.view import estimate_view
 from tests.synthetic import GAP, TRUNK, constant, runner, step_at
 
@@ -58,6 +61,19 @@ def test_wrists_give_the_rhythm_when_the_feet_are_out_of_frame():
     feetless = track.replace(xy=xy)
     strides = detect_strides(feetless, scale(feetless))
     assert strides.source == "wrists" and strides.cadence_spm == pytest.approx(170.0, abs=2.0)
+
+
+def test_strides_come_back_unchanged_from_their_json(tmp_path):
+    track = runner(cadence_spm=170.0)
+    windows = Strides(step_times=np.array([]), starts=np.array([0.0, 0.75]), ends=np.array([0.75, 1.5]),
+                      cadence_spm=float("nan"), source="windows")
+    for strides in (detect_strides(track, scale(track)), windows):
+        write_json(tmp_path / "strides.json", strides.as_dict())  # NaN cadence written as null
+        again = Strides.from_dict(json.loads((tmp_path / "strides.json").read_text()))
+        for name in ("step_times", "starts", "ends"):
+            np.testing.assert_array_equal(getattr(again, name), getattr(strides, name))
+        assert again.source == strides.source
+        np.testing.assert_equal(again.cadence_spm, strides.cadence_spm)  # NaN equals NaN here
 
 
 def test_a_runner_who_shrugs_halfway_gets_one_segment_from_the_change():
