@@ -313,7 +313,8 @@ def read_summary(out: Path) -> dict:
 def summary_info(out: Path) -> dict:
     summary = read_summary(out)
     timings = summary.get("timings", {})
-    return {"pose_reused": summary.get("pose_reused"), "frames_analysed": summary.get("frames_analysed"),
+    return {"pose_reused": summary.get("pose_reused"), "cleaning_reused": summary.get("cleaning_reused"),
+            "frames_analysed": summary.get("frames_analysed"),
             "infer_s": None if summary.get("pose_reused") else timings.get("pose_s")}
 
 
@@ -649,6 +650,8 @@ def main(argv: list[str] | None = None) -> None:
                 run.info.update(summary_info(out))
                 if v.kind in ("reuse", "session") and not run.info.get("pose_reused"):
                     row.note = "WARNING: saved track NOT re-used, inference ran"
+                elif v.kind in ("reuse", "session") and not run.info.get("cleaning_reused"):
+                    row.note = "WARNING: saved clean track NOT re-used, cleaned again"
                 if v.kind == "fresh" and run.info.get("pose_reused"):
                     row.note = "WARNING: landmarks re-used despite --fresh"
             if v.name.startswith("bare") and run.info.get("frames") not in (None, frames):
