@@ -73,9 +73,7 @@ def load_saved_run(out_dir: Path, clip: Path, config: Config) -> PoseRun | None:
     summary = _saved_summary(out_dir)
     if summary is None or not clip.is_file():
         return None
-    saved_config = summary.get("config", {})
-    wanted = config.as_dict()
-    if any(saved_config.get(section) != wanted[section] for section in ("pose", "follow")):
+    if not _settings_unchanged(summary, config, ("pose", "follow")):
         return None
     if summary.get("clip_sha256") != file_sha256(clip):
         return None
@@ -94,12 +92,8 @@ def load_saved_cleaning(out_dir: Path, summary: dict, config: Config) -> Cleaned
     """The clean track (and strides) saved in ``out_dir``, whose ``summary.json`` is ``summary``, when
     this version of formcheck made them with the settings of ``config`` that they depend on; None when
     it did not, or a file is missing or damaged (strides alone: None in the result)."""
-    saved, wanted = summary.get("config", {}), json.loads(json.dumps(config.as_dict()))
-
-    def unchanged(sections: tuple[str, ...]) -> bool:
-        return all(saved.get(section) == wanted[section] for section in sections)
-
-    if (summary.get("formcheck_version") != version("formcheck") or not unchanged(CLEANING_SECTIONS)
+    if (summary.get("formcheck_version") != version("formcheck")
+            or not _settings_unchanged(summary, config, CLEANING_SECTIONS)
             or not isinstance(summary.get("left_right_swaps"), dict)):
         return None
     try:
@@ -107,12 +101,19 @@ def load_saved_cleaning(out_dir: Path, summary: dict, config: Config) -> Cleaned
     except (TrackError, OSError, ValueError):
         return None
     strides = None
-    if unchanged(STRIDE_SECTIONS):
+    if _settings_unchanged(summary, config, STRIDE_SECTIONS):
         try:
             strides = Strides.from_dict(json.loads((out_dir / "strides.json").read_text()))
         except (OSError, ValueError, KeyError, TypeError):
             strides = None
     return CleanedTrack(track=track, swaps=summary["left_right_swaps"], strides=strides)
+
+
+def _settings_unchanged(summary: dict, config: Config, sections: tuple[str, ...]) -> bool:
+    """The ``sections`` of ``config`` are those the folder whose ``summary.json`` is ``summary`` was
+    written with (compared as JSON holds them)."""
+    saved, wanted = summary.get("config", {}), json.loads(json.dumps(config.as_dict()))
+    return all(saved.get(section) == wanted[section] for section in sections)
 
 
 def _saved_summary(out_dir: Path) -> dict | None:
