@@ -26,7 +26,7 @@ from formcheck.pipeline import (
 from formcheck.segments import Baseline
 from formcheck.strides import Strides
 from formcheck.track import Track
-from formcheck.video import probe
+from formcheck.video_info import VideoInfo
 
 if TYPE_CHECKING:  # imported when used: scipy.stats and the plots cost a second at start-up
     from formcheck.comparison import Comparison
@@ -82,10 +82,21 @@ def load_saved_run(out_dir: Path, clip: Path, config: Config) -> PoseRun | None:
     except (TrackError, OSError, ValueError):
         return None
     timings = summary.get("timings", {})
-    return PoseRun(info=probe(clip), track=track, warnings=list(summary.get("decode_warnings", [])),
+    return PoseRun(info=_saved_video_info(summary, clip), track=track, warnings=list(summary.get("decode_warnings", [])),
                    seconds=float(timings.get("pose_s") or 0.0), clip_sha256=summary["clip_sha256"], reused=True,
                    camera=CameraMotion.from_dict(summary.get("camera", {})),
                    cleaned=load_saved_cleaning(out_dir, summary, config))
+
+
+def _saved_video_info(summary: dict, clip: Path) -> VideoInfo:
+    """The clip's facts as the saved ``summary`` holds them (those its landmarks were found with; the
+    clip's bytes are unchanged), so PyAV need not load; read from the clip when they cannot be read back."""
+    try:
+        return VideoInfo.from_dict(summary["clip"], path=str(clip))
+    except (KeyError, TypeError, ValueError):
+        from formcheck.video import probe
+
+        return probe(clip)
 
 
 def load_saved_cleaning(out_dir: Path, summary: dict, config: Config) -> CleanedTrack | None:

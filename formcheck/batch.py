@@ -20,7 +20,6 @@ from formcheck.config import Config
 from formcheck.errors import FormcheckError
 from formcheck.pipeline import default_output_dir
 from formcheck.segments import Baseline
-from formcheck.video import probe
 
 #: File name endings taken as clips when a folder is given.
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3gp")
@@ -98,6 +97,8 @@ def analyze_many(clips: list[Path], config: Config, out: Path | None = None, *, 
 
 def _work(clip: Path, config: Config, video: bool) -> int:
     """Frames a clip will take: searched (every ``config.pose.every``-th) plus drawn; 0 if unknown."""
+    from formcheck.video import probe  # PyAV: only when several clips are given
+
     try:
         frames = probe(clip).frame_count or 0
     except FormcheckError:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import cv2
 import numpy as np
 
 from formcheck.config import QualityConfig
@@ -109,6 +108,8 @@ class PanMeter:
 def grey_thumbnail(rgb: np.ndarray, width: int) -> tuple[np.ndarray, int]:
     """A grey copy (uint8) of ``rgb`` (H, W, 3) made of every ``step``-th pixel in both directions,
     about ``width`` pixels across, and that ``step``: cheap, and enough to see motion."""
+    import cv2  # here, not at the top: a re-analysis reads CameraMotion from summary.json, without OpenCV
+
     step = max(1, rgb.shape[1] // width)
     size = (-(-rgb.shape[1] // step), -(-rgb.shape[0] // step))
     # Nearest-neighbour resizing to ceil(side / step) picks exactly every step-th pixel, 4x faster than slicing.
@@ -130,6 +131,8 @@ def _background_shift(before: np.ndarray, after: np.ndarray, people: list[tuple[
                       ) -> np.ndarray | None:
     """(dx, dy) pixels the background's centre moved from grey frame ``before`` to ``after``, with
     corners inside the boxes ``people`` ignored; None when too few corners could be followed."""
+    import cv2
+
     mask = np.full(before.shape, 255, np.uint8)
     for x0, y0, x1, y1 in people:
         mask[y0:y1, x0:x1] = 0

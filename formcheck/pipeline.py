@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,8 +34,11 @@ from formcheck.strides import Strides, detect_strides, per_stride
 from formcheck.swaps import SwapReport, repair_swaps
 from formcheck.threads import prefetch
 from formcheck.track import Track, TrackBuilder
-from formcheck.video import VideoInfo, VideoReader
+from formcheck.video_info import VideoInfo
 from formcheck.view import ViewEstimate, estimate_view
+
+if TYPE_CHECKING:  # PyAV and OpenCV load when a clip is read, not for a re-analysis from saved landmarks
+    from formcheck.video import VideoReader
 
 Progress = Callable[[int, int | None], None]
 OVERLAY_NAME = "overlay.mp4"
@@ -223,6 +227,8 @@ def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | N
              progress: Progress | None = None) -> PoseRun:
     """Find the runner's landmarks in every frame of ``clip``. Raises :class:`VideoError` for a file
     that is not a readable video (before any model loads) and :class:`NoPersonError` if nobody is found."""
+    from formcheck.video import VideoReader
+
     clip = Path(clip)
     with VideoReader(clip, max_height=config.pose.max_height) as reader:
         own_estimator = estimator is None

@@ -23,42 +23,13 @@ import cv2
 import numpy as np
 
 from formcheck.errors import VideoError
+from formcheck.video_info import VideoInfo
 
 #: Seconds a clip may end before the duration its container states without a warning (containers
 #: count the last frame's display time and any audio past the last video frame).
 INCOMPLETE_TAIL_S = 0.5
 #: Box types an MP4/MOV (ISO base media) file starts with, at bytes 4-8.
 _MP4_FIRST_BOXES = (b"ftyp", b"moov", b"mdat", b"free", b"skip", b"wide")
-
-
-@dataclass(frozen=True)
-class VideoInfo:
-    """What a clip is, as displayed.
-
-    ``width`` and ``height`` are in pixels after the rotation tag is applied. ``rotation`` is the
-    counter-clockwise turn (0, 90, 180 or 270 degrees) that brings stored frames upright.
-    ``duration_s`` and ``average_fps`` are NaN when the container does not say; ``frame_count`` is
-    None when unknown (it is the container's count, not a decoded one).
-    """
-
-    path: str
-    width: int
-    height: int
-    rotation: int
-    duration_s: float
-    average_fps: float
-    codec: str
-    pixel_format: str
-    frame_count: int | None
-    stored_width: int
-    stored_height: int
-
-    def as_dict(self) -> dict:
-        """The facts as plain JSON-serialisable values (NaN becomes None)."""
-        out = {}
-        for key, value in self.__dict__.items():
-            out[key] = None if isinstance(value, float) and math.isnan(value) else value
-        return out
 
 
 # np.rot90's k counter-clockwise quarter turns as OpenCV rotations: twice as fast on a phone frame.

@@ -1,6 +1,7 @@
 """The Python API: analyze() writes the output folder and re-uses saved landmarks when it may."""
 
 import dataclasses
+import json
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import formcheck
 from formcheck.api import load_saved_run
 from formcheck.config import Config
 from formcheck.pipeline import analysis_from_run
+from formcheck.video import probe
 from tests.clips import sample_frames, write_clip
 from tests.conftest import RUN01, sample
 
@@ -49,6 +51,27 @@ def test_saved_landmarks_are_reused_only_for_the_same_clip_and_pose_settings(sho
 
     assert not formcheck.analyze(short_clip, Config(), out=out, video=False, report=False).summary["pose_reused"]
     assert not formcheck.analyze(short_clip, FAST, out=out, video=False, report=False, reuse=False).summary["pose_reused"]
+
+
+
+def test_a_reanalysis_reads_the_clip_facts_back_and_probes_the_clip_only_when_they_are_incomplete(
+        short_clip, tmp_path, monkeypatch):
+    out = tmp_path / "out"
+    formcheck.analyze(short_clip, FAST, out=out, video=False, report=False)
+    facts = probe(short_clip)
+
+    def no_probe(clip):
+        raise AssertionError("probed the clip")
+
+    monkeypatch.setattr("formcheck.video.probe", no_probe)
+    assert load_saved_run(out, short_clip, FAST).info == facts
+    summary = json.loads((out / "summary.json").read_text())
+    del summary["clip"]["codec"]  # as an older formcheck might have written it
+    (out / "summary.json").write_text(json.dumps(summary))
+    with pytest.raises(AssertionError, match="probed the clip"):
+        load_saved_run(out, short_clip, FAST)
+    monkeypatch.undo()
+    assert load_saved_run(out, short_clip, FAST).info == facts
 
 
 def test_a_new_threshold_reuses_the_saved_clean_track_and_strides_and_gets_the_same_numbers(strided_clip, tmp_path):

@@ -1,10 +1,15 @@
 """Video reading on the real clips and on clips the tests generate (rotated, variable frame rate)."""
 
+import dataclasses
+import json
+import math
+
 import numpy as np
 import pytest
 
 from formcheck.errors import VideoError
 from formcheck.video import VideoReader, probe
+from formcheck.video_info import VideoInfo
 from tests.clips import BAD_INPUTS, container_times, sample_frames, write_clip
 from tests.conftest import RUN01, sample
 
@@ -15,6 +20,19 @@ def test_probe_reports_the_facts_of_a_real_clip():
     assert info.average_fps == pytest.approx(60.0)
     assert info.duration_s == pytest.approx(6.47, abs=0.02)
     assert info.codec == "h264" and info.frame_count == 388
+
+
+
+def test_video_facts_read_back_from_their_saved_form_are_the_same():
+    info = probe(sample(RUN01))
+    assert VideoInfo.from_dict(info.as_dict()) == info
+    assert VideoInfo.from_dict(info.as_dict(), path="/elsewhere/clip.mp4").path == "/elsewhere/clip.mp4"
+    unknown = dataclasses.replace(info, duration_s=math.nan, average_fps=math.nan, frame_count=None)
+    back = VideoInfo.from_dict(json.loads(json.dumps(unknown.as_dict())))
+    assert math.isnan(back.duration_s) and math.isnan(back.average_fps) and back.frame_count is None
+    older = {k: v for k, v in info.as_dict().items() if k != "stored_width"}
+    with pytest.raises(KeyError):
+        VideoInfo.from_dict(older)
 
 
 def test_real_clip_streams_every_frame_with_increasing_times():

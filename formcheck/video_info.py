@@ -1,0 +1,53 @@
+"""What a clip is: the facts :func:`formcheck.video.probe` reads from its container, in a module of
+their own so that a re-analysis can read them back from summary.json without loading PyAV or OpenCV."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class VideoInfo:
+    """What a clip is, as displayed.
+
+    ``width`` and ``height`` are in pixels after the rotation tag is applied. ``rotation`` is the
+    counter-clockwise turn (0, 90, 180 or 270 degrees) that brings stored frames upright.
+    ``duration_s`` and ``average_fps`` are NaN when the container does not say; ``frame_count`` is
+    None when unknown (it is the container's count, not a decoded one).
+    """
+
+    path: str
+    width: int
+    height: int
+    rotation: int
+    duration_s: float
+    average_fps: float
+    codec: str
+    pixel_format: str
+    frame_count: int | None
+    stored_width: int
+    stored_height: int
+
+    def as_dict(self) -> dict:
+        """The facts as plain JSON-serialisable values (NaN becomes None)."""
+        out = {}
+        for key, value in self.__dict__.items():
+            out[key] = None if isinstance(value, float) and math.isnan(value) else value
+        return out
+
+    @classmethod
+    def from_dict(cls, data: dict, path: str | None = None) -> VideoInfo:
+        """Read :meth:`as_dict` back (as saved in summary.json), with ``path`` instead of the saved one
+        when given. Raises KeyError, TypeError or ValueError when ``data`` lacks a fact or holds a wrong one."""
+        known = {f.name for f in fields(cls)}
+        if set(data) != known:
+            raise KeyError(f"video facts differ: {sorted(set(data) ^ known)}")
+        floats = {"duration_s", "average_fps"}
+        values = {k: (math.nan if v is None else float(v)) if k in floats else v for k, v in data.items()}
+        for name in ("width", "height", "rotation", "stored_width", "stored_height"):
+            values[name] = int(values[name])
+        if path is not None:
+            values["path"] = path
+        return cls(**values)
+
