@@ -32,6 +32,36 @@ def test_save_load_round_trips_bit_for_bit(tmp_path, frames):
     assert loaded.meta == track.meta
 
 
+
+def _same_arrays(a: Track, b: Track) -> bool:
+    return all(getattr(a, n).tobytes() == getattr(b, n).tobytes() for n in ("times", "xy", "visibility", "world", "hands"))
+
+
+def test_a_loaded_track_saved_again_copies_its_csv_only_while_that_file_is_unchanged(tmp_path):
+    original = random_track()
+    original.save(tmp_path / "first")
+    loaded = Track.load(tmp_path / "first")
+    loaded.save(tmp_path / "copy")
+    assert (tmp_path / "copy.csv").read_bytes() == (tmp_path / "first.csv").read_bytes()
+    assert Track.load(tmp_path / "copy").meta == original.meta
+
+    random_track(seed=1).save(tmp_path / "first")  # the file it was read from now holds other landmarks
+    loaded.save(tmp_path / "after_change")
+    assert _same_arrays(Track.load(tmp_path / "after_change"), original)
+
+    (tmp_path / "first.csv").unlink()
+    loaded.save(tmp_path / "after_removal")
+    assert _same_arrays(Track.load(tmp_path / "after_removal"), original)
+
+
+def test_a_loaded_track_saved_over_its_own_files_keeps_them(tmp_path):
+    random_track().save(tmp_path / "t")
+    before = (tmp_path / "t.csv").read_bytes()
+    Track.load(tmp_path / "t").save(tmp_path / "t")
+    assert (tmp_path / "t.csv").read_bytes() == before
+    assert _same_arrays(Track.load(tmp_path / "t"), random_track())
+
+
 def test_csv_columns_carry_units(tmp_path):
     csv_path, _ = random_track().save(tmp_path / "t")
     header = csv_path.read_text().splitlines()[0].split(",")
