@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import dataclasses
 import gc
+import math
 import os
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Optional
@@ -219,7 +221,11 @@ def _with_overrides(config, section: str, **changes):
 
 class _progress_bar:
     """Rich progress bars with frames/s and time left, one per phase of the work on ``name``, fed by
-    the API's ``progress(phase, done, total)`` callback."""
+    the API's ``progress(phase, done, total)`` callback, which also redraws them (at most every
+    ``REFRESH_S`` seconds): rich's own refresh thread would keep the report's SVG from being drawn
+    in a forked child (:mod:`formcheck.beside` forks only while no other thread runs)."""
+
+    REFRESH_S = 0.1
 
     PHASES = {"pose": "finding the runner in {}", "overlay": "drawing overlay.mp4 for {}",
               "side by side": "drawing side_by_side.mp4 for {}", "all": "analysing {}"}
@@ -228,8 +234,9 @@ class _progress_bar:
         self._name = name
         self._bar = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                              TextColumn("{task.fields[fps]}"),
-                             TimeRemainingColumn(), console=console, transient=True)
+                             TimeRemainingColumn(), console=console, transient=True, auto_refresh=False)
         self._tasks: dict[str, int] = {}
+        self._refreshed = -math.inf
 
     def __enter__(self) -> Callable[[str, int, int | None], None]:
         self._bar.start()
@@ -245,6 +252,10 @@ class _progress_bar:
         speed = self._bar.tasks[task].speed
         self._bar.update(task, completed=done, total=max(total, done) if total else None,
                          fps=f"{speed:5.1f} frames/s" if speed else "")
+        now = time.monotonic()
+        if now - self._refreshed >= self.REFRESH_S or done == total:
+            self._bar.refresh()
+            self._refreshed = now
 
 
 def _run(job: Callable[[], None], debug: bool) -> None:

@@ -13,11 +13,13 @@ same time; figures are not kept anywhere and are freed once saved.
 
 Drawing is the slow part, so the layout is fixed (each panel owns a band of the figure's height,
 with set margins: no automatic layout to compute), :func:`save_plots` renders the overview once and
-cuts each metric's band out of those pixels, and the SVG keeps its text as text.
+cuts each metric's band out of those pixels, while a child process writes the SVG (which keeps its
+text as text), and the PNGs are compressed for speed rather than the last few percent of size.
 """
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,6 +30,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from PIL import Image
 
+from formcheck.beside import beside
 from formcheck.config import Config
 from formcheck.metrics import METRIC_COLUMNS
 from formcheck.segments import RULES, Baseline, rule_limits
@@ -53,6 +56,7 @@ PANEL_IN = 1.8  # height per panel, inches
 MIN_PANELS_IN = 2.6  # a figure of one panel still gets this much height for it
 LEGEND_IN = 0.5  # height for the legend above the panels
 DPI = 110  # PNG resolution: 1100 pixels wide
+PNG_COMPRESSION = 1  # zlib level: 5% larger files than the default 6, written in 60% of the time
 #: Inches kept free around a panel's axes inside its band: the wrapped y label and tick labels on
 #: the left, the title on top, the time ticks and label at the bottom.
 MARGIN_IN = {"left": 1.0, "right": 0.2, "top": 0.3, "bottom": 0.55}
@@ -167,22 +171,26 @@ def figure_height_in(panels: int) -> float:
 def save_plots(measurements: Measurements, config: Config, folder: Path) -> list[Path]:
     """Write into ``folder`` (created if needed) ``metrics.png`` and ``metrics.svg`` (every measured
     metric) and one ``metric_<name>.png`` per measured metric (the legend above that metric's
-    panel, cut from the overview's pixels); returns the paths in that order."""
+    panel, cut from the overview's pixels); returns the paths in that order. The SVG is written in
+    a child process beside the PNGs where one can be forked (:func:`formcheck.beside.beside`)."""
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     names = measured_metrics(measurements)
-    overview = metrics_figure(measurements, config, names)
-    canvas = FigureCanvasAgg(overview)
-    canvas.draw()
-    pixels = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
-    paths = [folder / "metrics.png", folder / "metrics.svg"]
-    pixels.save(paths[0], dpi=(DPI, DPI))
-    legend = _cut(pixels, (0.0, LEGEND_IN))
-    for band, name in zip(panel_bands_in(len(names)), names):
-        paths.append(folder / f"metric_{name}.png")
-        _stack([legend, _cut(pixels, band)]).save(paths[-1], dpi=(DPI, DPI))
-    with rc_context({"svg.fonttype": "none"}):
-        overview.savefig(paths[1], metadata={"Date": None})
+    paths = [folder / "metrics.png", folder / "metrics.svg"] + [folder / f"metric_{name}.png" for name in names]
+    overview = cache(lambda: metrics_figure(measurements, config, names))  # a forked child draws its own
+
+    def write_svg() -> None:
+        with rc_context({"svg.fonttype": "none"}):
+            overview().savefig(paths[1], metadata={"Date": None})
+
+    with beside(write_svg):
+        canvas = FigureCanvasAgg(overview())
+        canvas.draw()
+        pixels = Image.fromarray(np.asarray(canvas.buffer_rgba())).convert("RGB")
+        pixels.save(paths[0], dpi=(DPI, DPI), compress_level=PNG_COMPRESSION)
+        legend = _cut(pixels, (0.0, LEGEND_IN))
+        for band, path in zip(panel_bands_in(len(names)), paths[2:]):
+            _stack([legend, _cut(pixels, band)]).save(path, dpi=(DPI, DPI), compress_level=PNG_COMPRESSION)
     return paths
 
 

@@ -5,13 +5,14 @@ import hashlib
 import json
 import shutil
 import sys
+import threading
 
 import av
 import numpy as np
 import pandas as pd
 import pytest
 
-from formcheck.cli import main
+from formcheck.cli import _progress_bar, main
 from tests.clips import BAD_INPUTS, container_times, sample_frames, write_clip
 from tests.conftest import RUN01, SAMPLES, VIDEO_HEIGHT, assert_one_line_error, run_cli, sample
 
@@ -81,6 +82,15 @@ def test_the_console_script_leaves_the_heap_frozen_for_a_quick_exit(monkeypatch)
         assert gc.get_freeze_count() > 0
     finally:
         gc.unfreeze()
+
+
+
+def test_the_progress_bars_run_no_thread_of_their_own_so_the_report_can_fork():
+    running = threading.active_count()
+    with _progress_bar("clip.mp4") as progress:
+        progress("pose", 5, 10)
+        progress("pose", 10, 10)
+        assert threading.active_count() == running
 
 
 @pytest.mark.slow
