@@ -62,8 +62,8 @@ def analyze_many(clips: list[Path], config: Config, out: Path | None = None, *, 
     """Analyse ``clips`` with ``jobs`` worker processes; results in the order of ``clips``.
     ``progress(done, total)`` counts frames over all clips: searched for the runner, then drawn."""
     context = multiprocessing.get_context("spawn")
-    manager = context.Manager()
-    events = manager.Queue()
+    manager = context.Manager()  # its server process ignores Ctrl-C, so the queue and the flag outlive one
+    events, interrupted = manager.Queue(), manager.Event()
     total = sum(_work(clip, config, video) for clip in clips)
     counts: dict[tuple[int, str], int] = {}
     stop = threading.Event()
@@ -85,9 +85,14 @@ def analyze_many(clips: list[Path], config: Config, out: Path | None = None, *, 
     try:
         with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
             futures = {pool.submit(_analyze_one, i, clip, config, output_dir_for(clip, out), baseline, video, report,
-                                   reuse, events): i for i, clip in enumerate(clips)}
-            for future in as_completed(futures):
-                results[futures[future]] = future.result()
+                                   reuse, events, interrupted): i for i, clip in enumerate(clips)}
+            try:
+                for future in as_completed(futures):
+                    results[futures[future]] = future.result()
+            except BaseException:  # Ctrl-C: clips not started yet are not started at all
+                interrupted.set()
+                pool.shutdown(cancel_futures=True)
+                raise
     finally:
         stop.set()
         relay_thread.join()
@@ -107,16 +112,23 @@ def _work(clip: Path, config: Config, video: bool) -> int:
 
 
 def _analyze_one(index: int, clip: Path, config: Config, out_dir: Path, baseline: Baseline | None, video: bool,
-                 report: bool, reuse: bool, events) -> ClipResult:
-    """One clip in a worker process; errors come back as a result, never as a crash of the batch."""
+                 report: bool, reuse: bool, events, interrupted) -> ClipResult:
+    """One clip in a worker process; errors come back as a result, never as a crash of the batch.
+    ``interrupted``: set on Ctrl-C (by the worker it interrupts, or the parent); a clip whose turn comes
+    after it is not started (a worker may already hold the next clip when the parent is told)."""
     from formcheck.api import analyze
 
     def progress(phase: str, count: int, total: int | None) -> None:
         events.put((index, phase, count))
 
+    if interrupted.is_set():
+        return ClipResult(clip, None, None, error="not analysed: interrupted")
     try:
         analysis = analyze(clip, config, out_dir, baseline=baseline, video=video, report=report, reuse=reuse,
                            progress=progress)
+    except KeyboardInterrupt:
+        interrupted.set()
+        raise
     except FormcheckError as exc:
         return ClipResult(clip, None, None, error=str(exc))
     except Exception as exc:  # a bug: keep the batch going and say what happened

@@ -269,7 +269,7 @@ def _run(job: Callable[[], None], debug: bool) -> None:
         console.print(f"formcheck: error: {exc}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        console.print("formcheck: interrupted; nothing was written", markup=False)
+        console.print("formcheck: interrupted; no output folder was left half-written", markup=False)
         raise typer.Exit(130) from None
     except Exception as exc:  # a bug: say so in one line, the traceback is behind --debug
         console.print(f"formcheck: internal error: {type(exc).__name__}: {exc} (run again with --debug "

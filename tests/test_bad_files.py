@@ -244,7 +244,8 @@ def test_a_4k_clip_is_analysed_in_bounded_memory_and_its_overlay_is_capped(tmp_p
 def start_in_terminal():
     """start(*ARGS) -> (process, fd): ``python -m formcheck ARGS`` with stderr on a pseudo-terminal, as
     in a user's shell (so the progress bars are drawn), and Ctrl-C (SIGINT) handled as Python does by
-    default; fd is the terminal's reading end. Processes still running at the end are killed."""
+    default; fd is the terminal's reading end. Each starts a process group of its own (a terminal's
+    job: ``os.killpg`` reaches it and its workers). Processes still running at the end are killed."""
     started = []
 
     def start(*args: str) -> tuple[subprocess.Popen, int]:
@@ -252,7 +253,7 @@ def start_in_terminal():
         # A shell running the tests in the background may have set SIGINT to be ignored, which
         # children inherit and Python then keeps: give the child the disposition of a foreground command.
         process = subprocess.Popen([sys.executable, "-m", "formcheck", *map(str, args)], stdin=subprocess.DEVNULL,
-                                   stdout=subprocess.PIPE, stderr=writer, text=True,
+                                   stdout=subprocess.PIPE, stderr=writer, text=True, start_new_session=True,
                                    preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
         os.close(writer)
         started.append((process, reader))
@@ -267,8 +268,8 @@ def start_in_terminal():
 
 
 def read_terminal(reader: int, until: str | None = None, timeout_s: float = 120) -> str:
-    """Text written to the terminal, without escape codes, read until ``until`` appears (None: until
-    the process closes it), for at most ``timeout_s``."""
+    """Text written to the terminal, without escape codes, read until the regular expression
+    ``until`` matches it (None: until the process closes it), for at most ``timeout_s``."""
     data = b""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
@@ -280,7 +281,7 @@ def read_terminal(reader: int, until: str | None = None, timeout_s: float = 120)
             if not chunk:
                 break
             data += chunk
-        if until is not None and until in data.decode(errors="replace"):
+        if until is not None and re.search(until, data.decode(errors="replace")):
             break
     return re.sub(r"\x1b\[[0-9;?]*[A-Za-z]", "", data.decode(errors="replace"))
 
@@ -309,12 +310,39 @@ def test_ctrl_c_leaves_nothing_and_a_rerun_works(tmp_path, run01_2s, start_in_te
     seen += read_terminal(terminal)
     assert process.wait(timeout=60) == 130
     assert process.stdout.read() == "" and "Traceback" not in seen
-    assert message_lines(seen) == ["formcheck: interrupted; nothing was written"]
+    assert message_lines(seen) == ["formcheck: interrupted; no output folder was left half-written"]
     assert not out.exists() and staging_leftovers(out) == []
     rerun = analyse(clip, out, *FAST, "--every", "4")
     assert rerun.returncode == 0, rerun.stderr
     assert assert_complete(out)["frames_analysed"] == len(run01_2s[0]) // 4
     assert fingerprint(clip) == before
+
+
+def test_ctrl_c_in_a_batch_stops_every_worker_and_leaves_no_partial_folder(tmp_path, run01_2s, start_in_terminal):
+    folder = tmp_path / "clips"
+    folder.mkdir()
+    clips = [write_clip(folder / f"run{i}.mp4", *run01_2s) for i in range(3)]
+    before = [fingerprint(clip) for clip in clips]
+    out = tmp_path / "out"
+    process, terminal = start_in_terminal("analyze", folder, "-o", out, "--jobs", "2", *FAST)
+    seen = read_terminal(terminal, until=r"analysing 3 clips.* [1-9][0-9]*/[0-9]+")  # frames are being searched
+    assert "analysing 3 clips" in seen
+    os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in a terminal reaches every process of the job
+    seen += read_terminal(terminal, timeout_s=60)
+    assert process.wait(timeout=60) == 130
+    assert "Traceback" not in seen
+    assert message_lines(seen)[-1] == "formcheck: interrupted; no output folder was left half-written"
+    assert not out.exists() or sorted(out.iterdir()) == []
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:  # the workers exit too, none is left analysing
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("worker processes still running after the interrupt")
+    assert [fingerprint(clip) for clip in clips] == before
 
 
 def test_a_crash_while_writing_leaves_only_a_hidden_partial_folder_that_the_rerun_removes(tmp_path, run01_2s,
