@@ -40,13 +40,16 @@ class VideoInfo:
     def from_dict(cls, data: dict, path: str | None = None) -> VideoInfo:
         """Read :meth:`as_dict` back (as saved in summary.json), with ``path`` instead of the saved one
         when given. Raises KeyError, TypeError or ValueError when ``data`` lacks a fact or holds a wrong one."""
-        known = {f.name for f in fields(cls)}
-        if set(data) != known:
-            raise KeyError(f"video facts differ: {sorted(set(data) ^ known)}")
-        floats = {"duration_s", "average_fps"}
-        values = {k: (math.nan if v is None else float(v)) if k in floats else v for k, v in data.items()}
-        for name in ("width", "height", "rotation", "stored_width", "stored_height"):
-            values[name] = int(values[name])
+        kinds = {f.name: f.type for f in fields(cls)}  # the annotations, as text
+        if set(data) != set(kinds):
+            raise KeyError(f"video facts differ: {sorted(set(data) ^ set(kinds))}")
+        values = {}
+        for name, value in data.items():
+            if kinds[name] == "float":
+                value = math.nan if value is None else float(value)
+            elif kinds[name] == "int":
+                value = int(value)
+            values[name] = value
         if path is not None:
             values["path"] = path
         return cls(**values)
