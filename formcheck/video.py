@@ -56,6 +56,8 @@ class VideoReader:
     path: Path
     max_height: int | None = None
     warnings: list[str] = field(default_factory=list)
+    #: decoding broke off with an error before the end of what :meth:`frames` was asked for
+    broke_off: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self.path = Path(self.path)
@@ -65,6 +67,8 @@ class VideoReader:
         self._damaged: list[float] = []  # times (s) of the frames skipped as damaged; NaN: no timestamp
         self._decoded = self._decode()
         self._first = self._first_frame()
+        #: time (s) the clip's first frame is shown at; NaN when it has no timestamp
+        self.first_time_s = float(self._first.time) if self._first.time is not None else math.nan
         self.info = _describe(self.path, self._container, self._stream, self._first)
         self._rotation_turns = self.info.rotation // 90
 
@@ -106,7 +110,8 @@ class VideoReader:
         """(width, height) in pixels of the frames ``frames()`` yields, after ``max_height``."""
         return _scaled_size(self.info.width, self.info.height, self.max_height)
 
-    def frames(self, every: int = 1) -> Iterator[Frame]:
+    def frames(self, every: int = 1, start_s: float = -math.inf, stop_s: float = math.inf,
+               lead_s: float = 0.0) -> Iterator[Frame]:
         """Yield upright RGB frames with strictly increasing presentation times (s); with ``every``
         n > 1 only every n-th decoded frame (the others are decoded but never converted).
 
@@ -114,23 +119,38 @@ class VideoReader:
         warning, and so is a damaged frame. A decoding error after at least one good frame ends the
         stream with a warning (the part before it is still usable); before any good frame it raises
         :class:`VideoError`, and so does a clip of a single frame (a picture: nothing moves in it).
+
+        Part of the clip: ``start_s`` / ``stop_s`` (s) yield the frames shown from ``start_s`` up to
+        (not including) ``stop_s``, preceded by those of the ``lead_s`` seconds before ``start_s``
+        (for a tracker to settle on). Decoding starts at the keyframe before that. Problems are
+        reported for ``start_s`` to ``stop_s`` only, and a part after the clip's start that holds no
+        frame is not an error. The clip's end is checked only by a part that reads up to it.
         """
         out_w, out_h = self.output_size
         stored_w, stored_h = (out_h, out_w) if self._rotation_turns % 2 else (out_w, out_h)
+        from_start = not start_s - lead_s > self.first_time_s
+        decoded = itertools.chain([self._first], self._decoded) if from_start else self._seek(start_s - lead_s)
         index = 0
         last_time = -math.inf
         dropped = 0
         good = 0
-        first_time = math.nan
+        first_time = math.nan if from_start else self.first_time_s
+        stopped = False
         try:
-            for frame in itertools.chain([self._first], self._decoded):
+            for frame in decoded:
                 time_s = frame.time
                 if time_s is None or not time_s > last_time:
-                    dropped += 1
+                    dropped += last_time >= start_s
                     continue
-                good += 1
-                if good == 1:
+                if math.isnan(first_time):
                     first_time = time_s
+                if time_s < start_s - lead_s:
+                    last_time = time_s
+                    continue
+                if time_s >= stop_s:
+                    stopped = True
+                    break
+                good += time_s >= start_s
                 if (good - 1) % every:
                     last_time = time_s
                     continue
@@ -146,7 +166,8 @@ class VideoReader:
                 last_time = time_s
                 index += 1
         except av.error.FFmpegError as exc:
-            if index == 0:
+            self.broke_off = True
+            if index == 0 and from_start:
                 raise VideoError(
                     f"{self.path.name}: no frame could be decoded ({_reason(exc)}); "
                     "the file is damaged or not a supported video"
@@ -156,26 +177,44 @@ class VideoReader:
                 "the rest of the clip is damaged and was not analysed"
             )
         else:
-            self.warnings.extend(self._damage_warnings(first_time, last_time))
+            reached_end = not stopped and last_time >= start_s  # the clip ends within this part
+            self.warnings.extend(self._damage_warnings(start_s, stop_s, first_time, last_time if reached_end else None))
         if dropped:
             self.warnings.append(f"{dropped} frames without an increasing timestamp were skipped")
+        if not from_start:
+            return
         if index == 0:
             raise VideoError(f"{self.path.name}: the video stream holds no decodable frame")
         if good == 1:
             raise VideoError(f"{self.path.name}: holds a single frame, a picture rather than a video; "
                              "film at least a few seconds of running")
 
-    def _damage_warnings(self, first_time: float, last_time: float) -> list[str]:
-        """Warnings for frames skipped as damaged and for a clip that stops before the duration its
-        container states (times in s, of the first and last frame read)."""
+    def _seek(self, time_s: float) -> Iterator[av.VideoFrame]:
+        """The frames from the keyframe at or before ``time_s`` (s) on, in decode order; from the
+        clip's start when the container's index cannot place that keyframe early enough."""
+        self._container.seek(max(0, math.floor(time_s / self._stream.time_base)), stream=self._stream,
+                             backward=True)
+        decoded = self._decode()
+        first = next(decoded, None)
+        if first is not None and first.time is not None and first.time <= time_s:
+            return itertools.chain([first], decoded)
+        self._container.seek(0, stream=self._stream, backward=True)
+        return self._decode()
+
+    def _damage_warnings(self, start_s: float, stop_s: float, first_time: float,
+                         last_time: float | None) -> list[str]:
+        """Warnings for frames between ``start_s`` and ``stop_s`` (s) skipped as damaged, and, when
+        the clip was read up to its end (``last_time``, s, of its last frame; None when not), for a
+        clip that stops before the duration its container states (``first_time``: s, of its first frame)."""
         warnings = []
-        if self._damaged:
-            times = [t for t in self._damaged if not math.isnan(t)]
+        damaged = [t for t in self._damaged if start_s <= t < stop_s or (math.isnan(t) and start_s == -math.inf)]
+        if damaged:
+            times = [t for t in damaged if not math.isnan(t)]
             where = f" between {min(times):.2f} and {max(times):.2f} s" if times else ""
-            plural = "s" if len(self._damaged) > 1 else ""
-            warnings.append(f"skipped {len(self._damaged)} damaged frame{plural}{where} that could not be decoded; "
+            plural = "s" if len(damaged) > 1 else ""
+            warnings.append(f"skipped {len(damaged)} damaged frame{plural}{where} that could not be decoded; "
                             "the rest of the clip was analysed")
-        if self.info.duration_s - (last_time - first_time) > INCOMPLETE_TAIL_S:
+        if last_time is not None and self.info.duration_s - (last_time - first_time) > INCOMPLETE_TAIL_S:
             warnings.append(f"the clip stops at {last_time:.2f} s although the file says it lasts "
                             f"{self.info.duration_s:.2f} s: it is probably incomplete (cut off while copying or "
                             "recording), so only the part before was analysed; copy the clip again from the phone")

@@ -20,10 +20,11 @@ TIME_BASE = Fraction(1, 90000)
 
 
 def write_clip(path: Path, frames: Iterable[np.ndarray], times_s: Iterable[float], rotation: int = 0,
-               codec: str = "libx264", pix_fmt: str = "yuv420p") -> Path:
+               codec: str = "libx264", pix_fmt: str = "yuv420p", keyframe_every: int | None = None) -> Path:
     """Encode RGB frames (H.264 unless ``codec`` says otherwise, e.g. "libx265" with "yuv420p10le")
     in an .mp4 with the given presentation times (s) and display rotation (counter-clockwise degrees,
-    written as the container's display matrix, as phones do)."""
+    written as the container's display matrix, as phones do); ``keyframe_every``: frames from one
+    keyframe to the next (None: the encoder's choice)."""
     frames, times_s = list(frames), list(times_s)
     with av.open(str(path), "w") as container:
         stream = container.add_stream(codec, rate=30)
@@ -31,6 +32,8 @@ def write_clip(path: Path, frames: Iterable[np.ndarray], times_s: Iterable[float
         stream.pix_fmt = pix_fmt
         stream.codec_context.time_base = TIME_BASE
         stream.options = {"crf": "18", "preset": "ultrafast"}
+        if keyframe_every:
+            stream.options |= {"g": str(keyframe_every), "keyint_min": str(keyframe_every)}
         if rotation:
             stream.set_display_rotation(rotation)
         for rgb, t in zip(frames, times_s):

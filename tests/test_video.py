@@ -3,6 +3,7 @@
 import dataclasses
 import json
 import math
+import re
 
 import numpy as np
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from formcheck.errors import VideoError
 from formcheck.video import VideoReader, probe
 from formcheck.video_info import VideoInfo
-from tests.clips import BAD_INPUTS, container_times, sample_frames, write_clip
+from tests.clips import BAD_INPUTS, container_times, corrupt_middle, first_half, sample_frames, write_clip
 from tests.conftest import RUN01, sample
 
 
@@ -99,3 +100,64 @@ def test_every_nth_frame_keeps_the_real_times_of_the_frames_kept(every):
     with VideoReader(sample(RUN01), max_height=240) as reader:
         kept = [f.time_s for f in reader.frames(every)]
     assert kept == all_times[::every]
+
+
+def read(path, max_height=240, **part) -> tuple[list[float], list[np.ndarray], list[str]]:
+    """Times (s), pixels and warnings of ``path``'s frames, or of the part ``part`` names."""
+    with VideoReader(path, max_height=max_height) as reader:
+        frames = list(reader.frames(**part))
+        return [f.time_s for f in frames], [f.rgb for f in frames], reader.warnings
+
+
+@pytest.fixture(scope="module")
+def seekable_clips(tmp_path_factory, run01_head):
+    """run01 itself, and its head turned and tagged as a phone stores a portrait clip, at a variable
+    frame rate, with a keyframe every 7 frames (so a part starts from a keyframe inside the clip)."""
+    frames, _ = run01_head
+    rng = np.random.default_rng(3)
+    times = np.round(np.cumsum(rng.uniform(1 / 240, 1 / 30, len(frames))), 4)  # 30 to 240 fps
+    stored = [np.rot90(f, -1) for f in frames]
+    phone = write_clip(tmp_path_factory.mktemp("seek") / "vfr.mp4", stored, times, rotation=90, keyframe_every=7)
+    return {"run01": sample(RUN01), "phone": phone}
+
+
+@pytest.mark.parametrize("clip", ["run01", "phone"])
+@pytest.mark.parametrize("start_share, stop_share, lead_s", [(0.5, None, 0.2), (0.3, 0.8, 0.0), (None, 0.6, 0.0)])
+def test_a_part_of_a_clip_is_exactly_those_frames_of_the_whole(seekable_clips, clip, start_share, stop_share, lead_s):
+    path = seekable_clips[clip]
+    times, pixels, _ = read(path)
+    span = times[-1] - times[0]
+    start = times[0] + start_share * span if start_share is not None else -math.inf
+    stop = times[0] + stop_share * span if stop_share is not None else math.inf
+    part_times, part_pixels, warnings = read(path, start_s=start, stop_s=stop, lead_s=lead_s)
+    wanted = [i for i, t in enumerate(times) if start - lead_s <= t < stop]
+    assert part_times == [times[i] for i in wanted] and warnings == []
+    assert all(np.array_equal(part_pixels[k], pixels[i]) for k, i in enumerate(wanted))  # decoded from a keyframe
+
+
+def test_a_part_past_the_end_of_a_clip_is_empty_and_not_an_error():
+    times, _, warnings = read(sample(RUN01), start_s=100.0, lead_s=1.0)
+    assert times == [] and warnings == []
+
+
+def test_parts_split_the_warnings_of_a_damaged_clip_without_counting_twice(tmp_path):
+    clip = corrupt_middle(sample(RUN01), tmp_path / "damaged.mp4")
+    _, _, whole = read(clip)
+    skipped = re.search(r"skipped (\d+) damaged frames between ([\d.]+) and ([\d.]+) s", " ".join(whole))
+    assert skipped
+    seam = float(skipped[2]) + 0.2  # inside the damaged stretch, and a lead that reaches back over it
+    _, _, before = read(clip, stop_s=seam)
+    _, _, after = read(clip, start_s=seam, lead_s=1.0)
+    counts = [int(m[1]) for m in re.finditer(r"skipped (\d+) damaged", " ".join(before + after))]
+    assert len(counts) == 2 and sum(counts) == int(skipped[1])
+
+
+def test_only_the_part_that_reads_to_the_end_says_a_cut_off_clip_is_incomplete(tmp_path):
+    clip = first_half(sample(RUN01), tmp_path / "cut.mp4")
+    times, _, whole = read(clip)
+    assert any("probably incomplete" in w for w in whole)
+    seam = (times[0] + times[-1]) / 2
+    _, _, before = read(clip, stop_s=seam)
+    after_times, _, after = read(clip, start_s=seam, lead_s=0.5)
+    assert before == [] and after == [w for w in whole if "probably incomplete" in w]
+    assert after_times[-1] == times[-1]
