@@ -45,20 +45,22 @@ PhaseProgress = Callable[[str, int, "int | None"], None]
 
 def analyze(clip: str | Path, config: Config | None = None, out: str | Path | None = None, *,
             baseline: Baseline | None = None, video: bool = True, report: bool = True, reuse: bool = True,
-            progress: PhaseProgress | None = None) -> Analysis:
+            progress: PhaseProgress | None = None, parallel: bool = True) -> Analysis:
     """Analyse ``clip`` and write its output folder (``out``, by default ``CLIP_STEM.formcheck`` next
     to the clip); return the analysis with ``out_dir`` set.
 
     ``baseline``: judge against this reference instead of the clip's first strides. ``video`` /
     ``report``: write overlay.mp4 / report.html. ``reuse``: load the landmarks saved in ``out`` when
     they belong to this clip and these pose settings (False: always run the pose model). A folder
-    already written with exactly these settings is left as it is.
+    already written with exactly these settings is left as it is. ``parallel``: search the two parts
+    of a long clip at once (False: one after the other, for a caller that keeps the cores busy
+    already; the landmarks are the same).
     """
     clip, config = Path(clip), config or Config()
     out_dir = Path(out) if out else default_output_dir(clip)
     saved = load_saved_run(out_dir, clip, config) if reuse else None
     pose_progress = (lambda done, total: progress("pose", done, total)) if progress else None
-    run = saved or run_pose(clip, config, progress=pose_progress)
+    run = saved or run_pose(clip, config, progress=pose_progress, parallel=parallel)
     analysis = analysis_from_run(run, config, baseline)
     if not (saved and baseline is None and _written_with(out_dir, config, video, report)):
         overlay_progress = (lambda done, total: progress("overlay", done, total)) if progress else None

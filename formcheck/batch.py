@@ -84,8 +84,9 @@ def analyze_many(clips: list[Path], config: Config, out: Path | None = None, *, 
     results: list[ClipResult | None] = [None] * len(clips)
     try:
         with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+            parallel = min(jobs, len(clips)) < 2  # else the workers keep the cores busy already
             futures = {pool.submit(_analyze_one, i, clip, config, output_dir_for(clip, out), baseline, video, report,
-                                   reuse, events, interrupted): i for i, clip in enumerate(clips)}
+                                   reuse, parallel, events, interrupted): i for i, clip in enumerate(clips)}
             try:
                 for future in as_completed(futures):
                     results[futures[future]] = future.result()
@@ -112,8 +113,9 @@ def _work(clip: Path, config: Config, video: bool) -> int:
 
 
 def _analyze_one(index: int, clip: Path, config: Config, out_dir: Path, baseline: Baseline | None, video: bool,
-                 report: bool, reuse: bool, events, interrupted) -> ClipResult:
+                 report: bool, reuse: bool, parallel: bool, events, interrupted) -> ClipResult:
     """One clip in a worker process; errors come back as a result, never as a crash of the batch.
+    ``parallel``: search the clip's parts at once (:func:`formcheck.api.analyze`).
     ``interrupted``: set on Ctrl-C (by the worker it interrupts, or the parent); a clip whose turn comes
     after it is not started (a worker may already hold the next clip when the parent is told)."""
     from formcheck.api import analyze
@@ -125,7 +127,7 @@ def _analyze_one(index: int, clip: Path, config: Config, out_dir: Path, baseline
         return ClipResult(clip, None, None, error="not analysed: interrupted")
     try:
         analysis = analyze(clip, config, out_dir, baseline=baseline, video=video, report=report, reuse=reuse,
-                           progress=progress)
+                           progress=progress, parallel=parallel)
     except KeyboardInterrupt:
         interrupted.set()
         raise

@@ -90,6 +90,11 @@ class PanMeter:
                 self._times.append(time_s)
         self._previous, self._previous_time, self._previous_box = gray, time_s, box
 
+    def extend(self, later: PanMeter) -> None:
+        """Take on the samples of ``later``, which measured the part of the clip after this one's."""
+        self._times += later._times
+        self._shifts += later._shifts
+
     def result(self, window_s: float = WINDOW_S) -> CameraMotion:
         """The clip's :class:`CameraMotion`, with windows of ``window_s`` seconds."""
         if not self._times or self._times[-1] - self._times[0] < window_s:

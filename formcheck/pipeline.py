@@ -1,24 +1,22 @@
 """The analysis pipeline: clip -> landmark track -> clean track -> summary, and writing the output folder.
 
-The one loop over frames lives in :func:`estimate_track`. Library code never prints: progress goes to
+The one loop over frames lives in :mod:`formcheck.pose_pass`. Library code never prints: progress goes to
 an optional callback ``progress(frames_done, frames_total_or_None)``.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
-import math
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from formcheck.camera import WINDOW_S, CameraMotion, PanMeter, pan_warnings
+from formcheck.camera import WINDOW_S, CameraMotion, pan_warnings
 from formcheck.config import Config
 from formcheck.errors import NoPersonError
 from formcheck.geometry import body_scale
@@ -27,20 +25,16 @@ from formcheck.memory import release_free_memory
 from formcheck.metrics import METRIC_COLUMNS, coverage, frame_metrics
 from formcheck.output import atomic_output_dir, write_json
 from formcheck.pose import PoseEstimator
+from formcheck.pose_pass import Part, Progress, parts_of, search_clip
 from formcheck.quality import capture_warnings, in_view
 from formcheck.segments import Baseline, baseline_label, baseline_strides, find_segments
 from formcheck.smoothing import smooth_track
 from formcheck.strides import Strides, detect_strides, per_stride
 from formcheck.swaps import SwapReport, repair_swaps
-from formcheck.threads import prefetch
-from formcheck.track import Track, TrackBuilder
+from formcheck.track import Track, joined
 from formcheck.video_info import VideoInfo
 from formcheck.view import ViewEstimate, estimate_view
 
-if TYPE_CHECKING:  # PyAV and OpenCV load when a clip is read, not for a re-analysis from saved landmarks
-    from formcheck.video import VideoReader
-
-Progress = Callable[[int, int | None], None]
 OVERLAY_NAME = "overlay.mp4"
 
 
@@ -194,29 +188,6 @@ def make_estimator(config: Config) -> PoseEstimator:
     return RunnerFollower(model, config.follow) if config.follow.enabled else model
 
 
-def estimate_track(reader: VideoReader, estimator: PoseEstimator, progress: Progress | None = None,
-                   every: int = 1) -> PoseRun:
-    """Run ``estimator`` on every ``every``-th frame ``reader`` yields (decoded ahead in a background
-    thread, so decoding overlaps inference); landmarks in full-size display pixels."""
-    start = time.perf_counter()
-    info = reader.info
-    size = (info.width, info.height)
-    estimate = info.duration_s * info.average_fps  # NaN when the container says neither
-    expected = info.frame_count or (round(estimate) if math.isfinite(estimate) and estimate > 0 else None)
-    expected = -(-expected // every) if expected else None
-    meta = {"width": info.width, "height": info.height, "source": reader.path.name, "backend": estimator.name}
-    builder = TrackBuilder(meta, expected)
-    pan = PanMeter()
-    for frame in prefetch(reader.frames(every)):
-        found = estimator.estimate(frame.rgb, frame.time_s, size)
-        builder.add(frame.time_s, found)
-        pan.add(frame.rgb, frame.time_s, found.xy * (frame.rgb.shape[1] / info.width))
-        if progress is not None:
-            progress(len(builder), expected)
-    return PoseRun(info=info, track=builder.build(), warnings=list(reader.warnings), seconds=time.perf_counter() - start,
-                   clip_sha256=file_sha256(reader.path), camera=pan.result())
-
-
 def file_sha256(path: Path) -> str:
     """Hex SHA-256 of a file's bytes: identifies a clip whatever its name or timestamps."""
     with open(path, "rb") as f:
@@ -224,21 +195,31 @@ def file_sha256(path: Path) -> str:
 
 
 def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | None = None,
-             progress: Progress | None = None) -> PoseRun:
-    """Find the runner's landmarks in every frame of ``clip``. Raises :class:`VideoError` for a file
-    that is not a readable video (before any model loads) and :class:`NoPersonError` if nobody is found."""
+             progress: Progress | None = None, parallel: bool = True) -> PoseRun:
+    """Find the runner's landmarks in every frame of ``clip`` (:mod:`formcheck.pose_pass`: a long
+    enough clip in two parts, at once with ``parallel``, else one after the other, with the same
+    result), in full-size display pixels. ``estimator``: use this one for the whole clip (not closed), instead
+    of the configured model. Raises :class:`VideoError` for a file that is not a readable video
+    (before any model loads) and :class:`NoPersonError` if nobody is found."""
     from formcheck.video import VideoReader
 
+    start = time.perf_counter()
     clip = Path(clip)
     with VideoReader(clip, max_height=config.pose.max_height) as reader:
-        own_estimator = estimator is None
-        estimator = make_estimator(config) if own_estimator else estimator
-        try:
-            run = estimate_track(reader, estimator, progress, config.pose.every)
-        finally:
-            if own_estimator:
-                estimator.close()
-                release_free_memory()  # or the overlay stage stacks on the model's freed memory
+        if estimator is None:
+            parts = parts_of(reader.first_time_s, reader.info.duration_s, config)
+            found = search_clip(reader, parts, lambda: contextlib.closing(make_estimator(config)), progress, parallel,
+                                config.pose.every)
+            release_free_memory()  # or the overlay stage stacks on the models' freed memory
+        else:
+            found = search_clip(reader, [Part()], lambda: contextlib.nullcontext(estimator), progress,
+                                every=config.pose.every)
+    camera = found[0].pan
+    for part in found[1:]:
+        camera.extend(part.pan)
+    run = PoseRun(info=reader.info, track=joined([part.track for part in found]),
+                  warnings=[warning for part in found for warning in part.warnings],
+                  seconds=time.perf_counter() - start, clip_sha256=file_sha256(clip), camera=camera.result())
     if not run.track.found.any():
         raise NoPersonError(
             f"{clip.name}: nobody was found in any of the {len(run.track)} frames searched; "

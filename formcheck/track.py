@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -178,6 +179,13 @@ class Track:
                     hands=hands.reshape(t, len(HAND_SIDES), _H, 3), meta=header["meta"])
         object.__setattr__(track, "_loaded_from", (csv_path.resolve(), stamp))
         return track
+
+
+def joined(tracks: Sequence[Track]) -> Track:
+    """One track of ``tracks``, parts of one clip in time order, with the first one's ``meta``."""
+    if len(tracks) == 1:
+        return tracks[0]
+    return Track(**{name: np.concatenate([getattr(t, name) for t in tracks]) for name in _DTYPES}, meta=tracks[0].meta)
 
 
 def _file_stamp(path: Path) -> tuple[int, int, int] | None:

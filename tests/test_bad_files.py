@@ -292,15 +292,19 @@ def message_lines(terminal_text: str) -> list[str]:
     return [line for line in lines if line and "━" not in line]
 
 
-#: Progress bars drawn during the two long phases (each once its first frame is done), and the
-#: options that make the run reach them (the overlay draws every frame, even with --every 2).
-PHASES = [pytest.param("finding the runner in", FAST, id="mid-pose"),
-          pytest.param("drawing overlay.mp4", ("--model", "pose", "--no-report", "--every", "2"), id="mid-writing")]
+#: Progress bars drawn during the two long phases (each once its first frame is done), the options
+#: that make the run reach them (the overlay draws every frame, even with --every 2), and how many
+#: times the clip plays run01's first 2 s (twice: long enough to be searched in two parts at once).
+PHASES = [pytest.param("finding the runner in", FAST, 1, id="mid-pose"),
+          pytest.param("finding the runner in", FAST, 2, id="mid-pose-two-parts"),
+          pytest.param("drawing overlay.mp4", ("--model", "pose", "--no-report", "--every", "2"), 1, id="mid-writing")]
 
 
-@pytest.mark.parametrize("phase, options", PHASES)
-def test_ctrl_c_leaves_nothing_and_a_rerun_works(tmp_path, run01_2s, start_in_terminal, phase, options):
-    clip = write_clip(tmp_path / "run.mp4", *run01_2s)
+@pytest.mark.parametrize("phase, options, plays", PHASES)
+def test_ctrl_c_leaves_nothing_and_a_rerun_works(tmp_path, run01_2s, start_in_terminal, phase, options, plays):
+    frames, times = run01_2s
+    span = times[-1] - times[0] + (times[1] - times[0])
+    clip = write_clip(tmp_path / "run.mp4", frames * plays, [t + k * span for k in range(plays) for t in times])
     before = fingerprint(clip)
     out = tmp_path / "out"
     process, terminal = start_in_terminal("analyze", clip, "-o", out, *options)
@@ -314,7 +318,7 @@ def test_ctrl_c_leaves_nothing_and_a_rerun_works(tmp_path, run01_2s, start_in_te
     assert not out.exists() and staging_leftovers(out) == []
     rerun = analyse(clip, out, *FAST, "--every", "4")
     assert rerun.returncode == 0, rerun.stderr
-    assert assert_complete(out)["frames_analysed"] == len(run01_2s[0]) // 4
+    assert assert_complete(out)["frames_analysed"] == plays * len(frames) // 4
     assert fingerprint(clip) == before
 
 
@@ -349,7 +353,7 @@ def test_a_crash_while_writing_leaves_only_a_hidden_partial_folder_that_the_reru
                                                                                           start_in_terminal):
     clip = write_clip(tmp_path / "run.mp4", *run01_2s)
     out = tmp_path / "out"
-    phase, options = PHASES[1].values  # killed while the output folder is being written
+    phase, options, _ = PHASES[-1].values  # killed while the output folder is being written
     process, terminal = start_in_terminal("analyze", clip, "-o", out, *options)
     seen = read_terminal(terminal, until=phase)
     process.kill()

@@ -10,9 +10,9 @@ from tests.conftest import RUN01, run_cli, sample
 def test_a_folder_of_clips_is_analysed_like_each_clip_alone(tmp_path):
     folder = tmp_path / "squad"
     folder.mkdir()
-    frames, times = sample_frames(sample(RUN01), max_frames=90, max_height=360)
-    write_clip(folder / "anna.mp4", frames, times)
-    write_clip(folder / "ben.mp4", frames[30:], times[30:])
+    frames, times = sample_frames(sample(RUN01), max_frames=240, max_height=360)
+    write_clip(folder / "anna.mp4", frames[:90], times[:90])
+    write_clip(folder / "ben.mp4", frames[30:], times[30:])  # 3.5 s: searched in two parts, one after the other here
     (folder / "broken.mp4").write_text("not a video")
     (folder / "notes.txt").write_text("ignored: not a video file name")
 

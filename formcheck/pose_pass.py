@@ -1,0 +1,171 @@
+"""The pose pass: every frame of a clip through the pose model, in two parts of the clip at once.
+
+MediaPipe keeps only about 1.2 of a laptop's cores busy, whatever the clip. Two models, each on its
+own part of the clip in its own thread, use the rest: their graphs run in C++ without Python's GIL,
+and each part decodes its own frames. A clip of at least :data:`SPLIT_MIN_S` is searched in two
+parts that meet at a seam; the second part starts ``follow.motion_memory_s`` before the seam with a
+reader, model and follower of its own, and its landmarks before the seam are dropped: those frames
+only let the model's tracker and the follower's motion map settle on the runner.
+
+The parts depend on the clip and the settings only, never on the machine or on how they are run:
+one after the other (``parallel=False``, as a batch's workers do, since they keep the cores busy
+already) they give the very same landmarks. Not split: ``--every`` > 1 (frames are picked by their
+index in the whole clip), ``--person`` (the point names a person in the clip's first frame), and a
+pose estimator handed in (there is only one of it).
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from formcheck.camera import PanMeter
+from formcheck.config import Config, person_point
+from formcheck.pose import PoseEstimator
+from formcheck.threads import prefetch
+from formcheck.track import Track, TrackBuilder
+
+if TYPE_CHECKING:  # PyAV loads when a clip is read, not for a re-analysis from saved landmarks
+    from formcheck.video import VideoReader
+
+Progress = Callable[[int, int | None], None]
+
+#: Clips at least this long (s) are searched in two parts: below it the second part's lead (1 s)
+#: and its model's start (0.3 s) cost more than the part saves.
+SPLIT_MIN_S = 3.0
+#: Seconds between two progress reports while the first part waits for the second.
+_WAIT_S = 0.1
+
+
+@dataclass(frozen=True)
+class Part:
+    """The frames shown from ``start_s`` up to (not including) ``stop_s`` (s), seen after those of the
+    ``lead_s`` seconds before ``start_s``, whose landmarks are dropped."""
+
+    start_s: float = -math.inf
+    stop_s: float = math.inf
+    lead_s: float = 0.0
+
+
+@dataclass
+class PartFound:
+    """What the pose pass found in one part: its landmarks, the camera's motion over it, the
+    reader's warnings, and whether decoding broke off before the part's end."""
+
+    track: Track
+    pan: PanMeter
+    warnings: list[str]
+    broke_off: bool
+
+
+def parts_of(first_time_s: float, duration_s: float, config: Config) -> list[Part]:
+    """The parts a clip whose first frame is shown at ``first_time_s`` and that lasts ``duration_s``
+    (s; NaN when unknown) is searched in: two of about equal work, or the whole clip."""
+    lead = config.follow.motion_memory_s
+    if not duration_s >= max(SPLIT_MIN_S, 3 * lead) or config.pose.every != 1 \
+            or person_point(config.follow.person) is not None:
+        return [Part()]
+    seam = first_time_s + (duration_s + lead) / 2
+    return [Part(stop_s=seam), Part(start_s=seam, lead_s=lead)]
+
+
+def search_clip(reader: VideoReader, parts: list[Part], estimator: Callable[[], AbstractContextManager[PoseEstimator]],
+                progress: Progress | None = None, parallel: bool = True, every: int = 1) -> list[PartFound]:
+    """Search ``parts`` of the clip ``reader`` reads, each with the estimator ``estimator()`` gives
+    it for a ``with`` block: the first part through ``reader``, the others each through a reader of
+    their own, in threads of their own beside the first (``parallel``) or after it.
+    ``every``: only every n-th frame (one part only). Parts after one whose decoding broke off are
+    dropped, as a single pass would have stopped there. ``progress(frames done, frames expected or
+    None)`` is called from this thread only."""
+    info = reader.info
+    estimate = info.duration_s * info.average_fps  # NaN when the container says neither
+    expected = info.frame_count or (round(estimate) if math.isfinite(estimate) and estimate > 0 else None)
+    expected = -(-expected // every) if expected else None
+    capacity = _part_frames(expected, parts, info.average_fps)
+    counts = [0] * len(parts)
+    found: list[PartFound | None] = [None] * len(parts)
+    errors: list[BaseException] = []
+    stop = threading.Event()
+
+    def report() -> None:
+        if progress is not None:
+            progress(sum(counts), expected)
+
+    def search(i: int, part_reader: VideoReader, report: Callable[[], None] | None = None) -> None:
+        with estimator() as model:
+            found[i] = search_part(part_reader, model, parts[i], every, capacity, counts, i, stop, report)
+
+    def search_other(i: int, report: Callable[[], None] | None = None) -> None:
+        from formcheck.video import VideoReader
+
+        try:
+            with VideoReader(reader.path, max_height=reader.max_height) as own:
+                search(i, own, report)
+        except BaseException as exc:  # raised in the caller's thread
+            errors.append(exc)
+            stop.set()
+
+    others = [threading.Thread(target=search_other, args=(i,), name=f"formcheck-part-{i}", daemon=True)
+              for i in range(1, len(parts))] if parallel else []
+    try:
+        for thread in others:
+            thread.start()
+        search(0, reader, report)
+        for thread in others:
+            while thread.is_alive():
+                thread.join(_WAIT_S)
+                report()
+        for i in range(1, len(parts)) if not parallel else ():
+            if not errors and not found[i - 1].broke_off:
+                search_other(i, report)
+    finally:
+        stop.set()
+        for thread in others:
+            thread.join()
+    if errors:
+        raise errors[0]
+    kept = []
+    for part in found:
+        kept.append(part)
+        if part.broke_off:
+            break
+    return kept
+
+
+def _part_frames(expected: int | None, parts: list[Part], fps: float) -> int | None:
+    """About how many frames the longest of ``parts`` keeps, when the clip has ``expected`` frames
+    (None: unknown) at ``fps`` frames/s: room to collect them without growing."""
+    if not expected or len(parts) == 1:
+        return expected
+    lead = max(part.lead_s for part in parts) * fps
+    return -(-expected // len(parts)) + (math.ceil(lead) if math.isfinite(lead) else 0)
+
+
+def search_part(reader: VideoReader, estimator: PoseEstimator, part: Part, every: int, capacity: int | None,
+                counts: list[int], index: int, stop: threading.Event,
+                report: Callable[[], None] | None = None) -> PartFound:
+    """The landmarks ``estimator`` finds in one part of the clip, every ``every``-th frame (decoded
+    ahead in a background thread, so decoding overlaps inference), in full-size display pixels;
+    ``capacity``: the frames expected (None: unknown). ``counts[index]`` counts its frames and
+    ``report`` is called after each. Stops early, with what it has, once ``stop`` is set."""
+    info = reader.info
+    size = (info.width, info.height)
+    meta = {"width": info.width, "height": info.height, "source": reader.path.name, "backend": estimator.name}
+    builder = TrackBuilder(meta, capacity)
+    pan = PanMeter()
+    for frame in prefetch(reader.frames(every, part.start_s, part.stop_s, part.lead_s)):
+        if stop.is_set():
+            break
+        found = estimator.estimate(frame.rgb, frame.time_s, size)
+        if frame.time_s < part.start_s:
+            continue
+        builder.add(frame.time_s, found)
+        pan.add(frame.rgb, frame.time_s, found.xy * (frame.rgb.shape[1] / info.width))
+        counts[index] += 1
+        if report is not None:
+            report()
+    return PartFound(builder.build(), pan, list(reader.warnings), reader.broke_off)

@@ -1,0 +1,173 @@
+"""The pose pass in two parts of a clip: where the parts lie, the same landmarks whether the parts
+run at once or one after the other, the runner kept across the seam on the real clips, progress
+from the caller's thread, and an error in either part."""
+
+import contextlib
+import math
+import threading
+
+import numpy as np
+import pytest
+
+from formcheck import pipeline
+from formcheck.config import Config, FollowConfig, PoseConfig
+from formcheck.landmarks import POSE_INDEX
+from formcheck.pipeline import run_pose
+from formcheck.pose import PoseFrame
+from formcheck.pose_pass import SPLIT_MIN_S, Part, parts_of, search_clip
+from formcheck.video import VideoReader
+from tests.clips import corrupt_middle, first_half, sample_frames, write_clip
+from tests.conftest import RUN01, sample
+
+#: Fast settings for the real clips: where the seam falls and how the follower starts do not
+#: depend on the model's size.
+FAST = Config(pose=PoseConfig(model="pose", max_height=480))
+HIPS = [POSE_INDEX["left_hip"], POSE_INDEX["right_hip"]]
+
+
+def test_a_long_clip_is_split_where_both_parts_have_as_many_frames_to_search():
+    config = Config()
+    lead = config.follow.motion_memory_s
+    first, second = parts_of(0.5, 10.0, config)  # shown from 0.5 s to 10.5 s
+    assert first == Part(stop_s=first.stop_s) and second == Part(start_s=first.stop_s, lead_s=lead)
+    assert first.stop_s - 0.5 == pytest.approx(10.5 - (second.start_s - lead))
+
+
+@pytest.mark.parametrize("duration_s, config", [
+    (SPLIT_MIN_S - 0.1, Config()),
+    (math.nan, Config()),  # the container does not say
+    (10.0, Config(pose=PoseConfig(every=2))),  # frames picked by their index in the whole clip
+    (10.0, Config(follow=FollowConfig(person="440,260"))),  # a person named in the first frame
+])
+def test_a_short_clip_or_one_searched_by_index_or_from_a_point_is_searched_whole(duration_s, config):
+    assert parts_of(0.0, duration_s, config) == [Part()]
+
+
+def whole_pass(clip, config):
+    """The landmarks of one pass over the whole clip (one estimator handed in: one part)."""
+    with contextlib.closing(pipeline.make_estimator(config)) as model:
+        return run_pose(clip, config, estimator=model)
+
+
+@pytest.fixture(scope="module")
+def run01_head(tmp_path_factory):
+    """run01's first 3.5 s (long enough for two parts), 360 pixels high."""
+    frames, times = sample_frames(sample(RUN01), max_frames=210, max_height=360)
+    return write_clip(tmp_path_factory.mktemp("head") / "run01_head.mp4", frames, times)
+
+
+def test_the_parts_give_the_same_landmarks_at_once_or_one_after_the_other(run01_head):
+    clip = run01_head
+    at_once, one_by_one = run_pose(clip, FAST), run_pose(clip, FAST, parallel=False)
+    for name in ("times", "xy", "visibility", "world", "hands"):
+        np.testing.assert_array_equal(getattr(at_once.track, name), getattr(one_by_one.track, name))
+    assert at_once.camera == one_by_one.camera and at_once.warnings == one_by_one.warnings == []
+    whole = whole_pass(clip, FAST)
+    np.testing.assert_array_equal(at_once.track.times, whole.track.times)
+    seam = parts_of(0.0, at_once.info.duration_s, FAST)[1].start_s
+    first = at_once.track.times < seam
+    assert 0.4 < first.mean() < 0.7  # the second part searched its lead too
+    np.testing.assert_array_equal(at_once.track.xy[first], whole.track.xy[first])  # the start of a whole pass
+    assert len(at_once.camera.speeds) == len(whole.camera.speeds)
+
+
+class StillModel:
+    """A stand-in pose model that finds the same pose in every frame: the pass's own work only."""
+
+    name = "still"
+
+    def estimate(self, rgb, time_s, out_size):
+        empty = PoseFrame.empty()
+        return PoseFrame(np.full_like(empty.xy, 50.0), np.ones_like(empty.visibility), empty.world, empty.hands)
+
+    def close(self) -> None:
+        pass
+
+
+@pytest.mark.parametrize("damage", [corrupt_middle, first_half])
+def test_a_damaged_clip_searched_in_parts_warns_as_a_whole_pass_does(tmp_path, monkeypatch, damage):
+    clip = damage(sample(RUN01), tmp_path / "damaged.mp4")
+    monkeypatch.setattr("formcheck.pipeline.make_estimator", lambda config: StillModel())
+    split, whole = run_pose(clip, FAST), whole_pass(clip, FAST)
+    np.testing.assert_array_equal(split.track.times, whole.track.times)
+    assert split.warnings == whole.warnings and len(whole.warnings) == 1
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["run05_treadmill_side_sprint_with_bystander.mp4",
+                                  "run08_outdoor_side_passby_female_1080p50.mp4"])
+def test_the_runner_is_kept_across_the_seam_with_other_people_in_view(name):
+    clip = sample(name)
+    split, whole = run_pose(clip, FAST), whole_pass(clip, FAST)
+    np.testing.assert_array_equal(split.track.times, whole.track.times)
+    seam = parts_of(0.0, split.info.duration_s, FAST)[1].start_s
+    after = split.track.times >= seam
+    # The second part's model may keep or lose the runner a few frames apart from a whole pass's
+    # (on run08 it follows her 9 frames further, out of the picture), but it loses no more of her...
+    assert split.track.found[after].sum() >= 0.95 * whole.track.found[after].sum() > 0
+    both = after & split.track.found & whole.track.found
+    hips = [t.xy[both][:, HIPS].mean(axis=1) for t in (split.track, whole.track)]
+    apart = np.linalg.norm(hips[0] - hips[1], axis=-1)
+    assert np.median(apart) < 5 and np.percentile(apart, 95) < 30  # px: ...and it is she, not the other person
+
+
+class CountingModel:
+    """A stand-in pose model that finds nobody; ``fail_at``: raises on that many-th frame."""
+
+    name = "counting"
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.frames, self.fail_at, self.closed = 0, fail_at, False
+
+    def estimate(self, rgb, time_s, out_size):
+        self.frames += 1
+        if self.frames == self.fail_at:
+            raise RuntimeError("the model broke")
+        return PoseFrame.empty()
+
+    def close(self) -> None:
+        self.closed = True
+
+
+@pytest.fixture(scope="module")
+def two_second_clip(tmp_path_factory):
+    """60 frames at 30 fps, 64 pixels square."""
+    frames = [np.full((64, 64, 3), 4 * i, np.uint8) for i in range(60)]
+    return write_clip(tmp_path_factory.mktemp("pass") / "clip.mp4", frames, [i / 30 for i in range(60)])
+
+
+PARTS = [Part(stop_s=1.0), Part(start_s=1.0, lead_s=0.5)]
+
+
+@pytest.mark.parametrize("parallel", [True, False])
+def test_progress_counts_every_frame_once_from_the_callers_thread(two_second_clip, parallel):
+    calls = []
+    models = []
+
+    def model():
+        models.append(CountingModel())
+        return contextlib.closing(models[-1])
+
+    with VideoReader(two_second_clip) as reader:
+        found = search_clip(reader, PARTS, model, lambda done, total: calls.append(
+            (done, total, threading.get_ident())), parallel=parallel)
+    assert [len(part.track) for part in found] == [30, 30]
+    assert [m.frames for m in models] == [30, 45] and all(m.closed for m in models)  # the lead is searched, not kept
+    done = [c[0] for c in calls]
+    assert done == sorted(done) and done[-1] == 60 and {c[1] for c in calls} == {60}
+    assert {c[2] for c in calls} == {threading.get_ident()}
+
+
+@pytest.mark.parametrize("failing", ["first", "second"])
+def test_an_error_in_either_part_is_raised_in_the_caller_and_every_model_is_closed(two_second_clip, failing):
+    models = []
+
+    def model():  # the first part runs in the caller's thread, the second in a thread of its own
+        first = threading.current_thread() is threading.main_thread()
+        models.append(CountingModel(fail_at=10 if first == (failing == "first") else None))
+        return contextlib.closing(models[-1])
+
+    with VideoReader(two_second_clip) as reader, pytest.raises(RuntimeError, match="the model broke"):
+        search_clip(reader, PARTS, model)
+    assert len(models) == 2 and all(m.closed for m in models)
+    assert threading.active_count() == 1  # no part, no decoder left running
