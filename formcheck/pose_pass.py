@@ -34,8 +34,8 @@ if TYPE_CHECKING:  # PyAV loads when a clip is read, not for a re-analysis from 
 
 Progress = Callable[[int, int | None], None]
 
-#: Clips at least this long (s) are searched in two parts: below it the second part's lead (1 s)
-#: and its model's start (0.3 s) cost more than the part saves.
+#: Clips at least this long (s) are searched in two parts. The second part also searches the lead
+#: before its seam, so the shorter the clip, the more the two search beyond it: a third more at 3 s.
 SPLIT_MIN_S = 3.0
 #: Seconds between two progress reports while the first part waits for the second.
 _WAIT_S = 0.1
