@@ -8,7 +8,8 @@ peak RSS (``ru_maxrss`` of that one child, read with ``os.wait4``) is its own:
   formcheck that predates it), with the options of formcheck's backend and the frame's real
   timestamp fed as formcheck does, on RGB frames decoded beforehand with formcheck's ``VideoReader``
   and held in memory (decoding is not timed). Its time is model loading plus the ``process()``
-  calls: the floor set by the model. Its RSS includes the decoded frames.
+  calls: the floor set by one graph (formcheck runs two at once on a clip of 3 s or more, so it
+  can come in under it). Its RSS includes the decoded frames.
 - ``bare-holistic``: the same with MediaPipe's own Holistic (face mesh included), the graph most
   scripts run; shown for information (what dropping the face mesh saves).
 - ``naive``: the loop most running-form scripts use: ``cv2.VideoCapture`` read, BGR->RGB, Holistic
