@@ -119,8 +119,10 @@ def search_clip(reader: VideoReader, parts: list[Part], estimator: Callable[[], 
             while thread.is_alive():
                 thread.join(_WAIT_S)
                 report()
-        for i in range(1, len(parts)) if not parallel else ():
-            if not errors and not found[i - 1].broke_off:
+        if not parallel:
+            for i in range(1, len(parts)):
+                if errors or found[i - 1].broke_off:
+                    break
                 search_other(i, report)
     finally:
         stop.set()
