@@ -71,23 +71,30 @@ def test_the_parts_give_the_same_landmarks_at_once_or_one_after_the_other(run01_
     assert len(at_once.camera.speeds) == len(whole.camera.speeds)
 
 
-class StillModel:
-    """A stand-in pose model that finds the same pose in every frame: the pass's own work only."""
+class StandInModel:
+    """A stand-in pose model that finds the same pose in every frame (the pass's own work only) and
+    counts the frames; ``fail_at``: raises on that many-th frame."""
 
-    name = "still"
+    name = "stand-in"
+
+    def __init__(self, fail_at: int | None = None) -> None:
+        self.frames, self.fail_at, self.closed = 0, fail_at, False
 
     def estimate(self, rgb, time_s, out_size):
+        self.frames += 1
+        if self.frames == self.fail_at:
+            raise RuntimeError("the model broke")
         empty = PoseFrame.empty()
         return PoseFrame(np.full_like(empty.xy, 50.0), np.ones_like(empty.visibility), empty.world, empty.hands)
 
     def close(self) -> None:
-        pass
+        self.closed = True
 
 
 @pytest.mark.parametrize("damage", [corrupt_middle, first_half])
 def test_a_damaged_clip_searched_in_parts_warns_as_a_whole_pass_does(tmp_path, monkeypatch, damage):
     clip = damage(sample(RUN01), tmp_path / "damaged.mp4")
-    monkeypatch.setattr("formcheck.pipeline.make_estimator", lambda config: StillModel())
+    monkeypatch.setattr("formcheck.pipeline.make_estimator", lambda config: StandInModel())
     split, whole = run_pose(clip, FAST), whole_pass(clip, FAST)
     np.testing.assert_array_equal(split.track.times, whole.track.times)
     assert split.warnings == whole.warnings and len(whole.warnings) == 1
@@ -111,24 +118,6 @@ def test_the_runner_is_kept_across_the_seam_with_other_people_in_view(name):
     assert np.median(apart) < 5 and np.percentile(apart, 95) < 30  # px: ...and it is she, not the other person
 
 
-class CountingModel:
-    """A stand-in pose model that finds nobody; ``fail_at``: raises on that many-th frame."""
-
-    name = "counting"
-
-    def __init__(self, fail_at: int | None = None) -> None:
-        self.frames, self.fail_at, self.closed = 0, fail_at, False
-
-    def estimate(self, rgb, time_s, out_size):
-        self.frames += 1
-        if self.frames == self.fail_at:
-            raise RuntimeError("the model broke")
-        return PoseFrame.empty()
-
-    def close(self) -> None:
-        self.closed = True
-
-
 @pytest.fixture(scope="module")
 def two_second_clip(tmp_path_factory):
     """60 frames at 30 fps, 64 pixels square."""
@@ -145,7 +134,7 @@ def test_progress_counts_every_frame_once_from_the_callers_thread(two_second_cli
     models = []
 
     def model():
-        models.append(CountingModel())
+        models.append(StandInModel())
         return contextlib.closing(models[-1])
 
     with VideoReader(two_second_clip) as reader:
@@ -164,7 +153,7 @@ def test_an_error_in_either_part_is_raised_in_the_caller_and_every_model_is_clos
 
     def model():  # the first part runs in the caller's thread, the second in a thread of its own
         first = threading.current_thread() is threading.main_thread()
-        models.append(CountingModel(fail_at=10 if first == (failing == "first") else None))
+        models.append(StandInModel(fail_at=10 if first == (failing == "first") else None))
         return contextlib.closing(models[-1])
 
     with VideoReader(two_second_clip) as reader, pytest.raises(RuntimeError, match="the model broke"):
