@@ -4,8 +4,9 @@ MediaPipe keeps only about 1.2 of a laptop's cores busy, whatever the clip. Two 
 own part of the clip in its own thread, use the rest: their graphs run in C++ without Python's GIL,
 and each part decodes its own frames. A clip of at least :data:`SPLIT_MIN_S` is searched in two
 parts that meet at a seam; the second part starts ``follow.motion_memory_s`` before the seam with a
-reader, model and follower of its own, and its landmarks before the seam are dropped: those frames
-only let the model's tracker and the follower's motion map settle on the runner.
+reader, model and follower of its own. Those lead frames only let the follower's motion map and the
+model's tracker settle on the runner, and their landmarks are dropped, so the model searches only
+some of them (:data:`LEAD_EVERY`, :data:`LEAD_CLOSE_S`); the motion map takes in every one.
 
 The parts depend on the clip and the settings only, never on the machine or on how they are run:
 one after the other (``parallel=False``, as a batch's workers do, since they keep the cores busy
@@ -34,9 +35,17 @@ if TYPE_CHECKING:  # PyAV loads when a clip is read, not for a re-analysis from 
 
 Progress = Callable[[int, int | None], None]
 
-#: Clips at least this long (s) are searched in two parts. The second part also searches the lead
-#: before its seam, so the shorter the clip, the more the two search beyond it: a third more at 3 s.
+#: Clips at least this long (s) are searched in two parts. The second part also searches some of
+#: the lead before its seam, so the shorter the clip, the more the two search beyond it: a sixth
+#: more at 3 s.
 SPLIT_MIN_S = 3.0
+#: In a part's lead the model searches every LEAD_EVERY-th frame, and every frame of the last
+#: LEAD_CLOSE_S seconds before the seam, so its tracker runs at the clip's own rate into the seam.
+#: On run05 (a bystander) and run08 (a pass-by) the landmarks after the seam agree with a whole
+#: pass's as closely as with every lead frame searched; a lead of 0.25 s, all searched, lost run05's
+#: runner to the bystander for a while after the seam.
+LEAD_EVERY = 3
+LEAD_CLOSE_S = 0.25
 #: Seconds between two progress reports while the first part waits for the second.
 _WAIT_S = 0.1
 
@@ -69,8 +78,14 @@ def parts_of(first_time_s: float, duration_s: float, config: Config) -> list[Par
     if not duration_s >= max(SPLIT_MIN_S, 3 * lead) or config.pose.every != 1 \
             or person_point(config.follow.person) is not None:
         return [Part()]
-    seam = first_time_s + (duration_s + lead) / 2
+    seam = first_time_s + (duration_s + searched_in_lead_s(lead)) / 2
     return [Part(stop_s=seam), Part(start_s=seam, lead_s=lead)]
+
+
+def searched_in_lead_s(lead_s: float) -> float:
+    """How many seconds' worth of frames the model searches in a lead of ``lead_s`` seconds."""
+    close = min(lead_s, LEAD_CLOSE_S)
+    return close + (lead_s - close) / LEAD_EVERY
 
 
 def search_clip(reader: VideoReader, parts: list[Part], estimator: Callable[[], AbstractContextManager[PoseEstimator]],
@@ -152,19 +167,26 @@ def search_part(reader: VideoReader, estimator: PoseEstimator, part: Part, every
                 report: Callable[[], None] | None = None) -> PartFound:
     """The landmarks ``estimator`` finds in one part of the clip, every ``every``-th frame (decoded
     ahead in a background thread, so decoding overlaps inference), in full-size display pixels;
-    ``capacity``: the frames expected (None: unknown). ``counts[index]`` counts its frames and
-    ``report`` is called after each. Stops early, with what it has, once ``stop`` is set."""
+    ``capacity``: the frames expected (None: unknown). In the part's lead the model searches only
+    some frames and glances at the others (:data:`LEAD_EVERY`). ``counts[index]`` counts the frames
+    kept and ``report`` is called after each. Stops early, with what it has, once ``stop`` is set."""
     info = reader.info
     size = (info.width, info.height)
     meta = {"width": info.width, "height": info.height, "source": reader.path.name, "backend": estimator.name}
     builder = TrackBuilder(meta, capacity)
     pan = PanMeter()
+    lead_frames = 0
     for frame in prefetch(reader.frames(every, part.start_s, part.stop_s, part.lead_s)):
         if stop.is_set():
             break
-        found = estimator.estimate(frame.rgb, frame.time_s, size)
-        if frame.time_s < part.start_s:
+        if frame.time_s < part.start_s:  # the lead: its landmarks are dropped
+            if lead_frames % LEAD_EVERY and frame.time_s < part.start_s - LEAD_CLOSE_S:
+                estimator.glance(frame.rgb, frame.time_s)
+            else:
+                estimator.estimate(frame.rgb, frame.time_s, size)
+            lead_frames += 1
             continue
+        found = estimator.estimate(frame.rgb, frame.time_s, size)
         builder.add(frame.time_s, found)
         pan.add(frame.rgb, frame.time_s, found.xy * (frame.rgb.shape[1] / info.width))
         counts[index] += 1

@@ -14,7 +14,7 @@ from formcheck.config import Config, FollowConfig, PoseConfig
 from formcheck.landmarks import POSE_INDEX
 from formcheck.pipeline import run_pose
 from formcheck.pose import PoseFrame
-from formcheck.pose_pass import SPLIT_MIN_S, Part, parts_of, search_clip
+from formcheck.pose_pass import LEAD_CLOSE_S, LEAD_EVERY, SPLIT_MIN_S, Part, parts_of, search_clip
 from formcheck.video import VideoReader
 from tests.clips import corrupt_middle, first_half, sample_frames, write_clip
 from tests.conftest import RUN01, sample
@@ -30,7 +30,8 @@ def test_a_long_clip_is_split_where_both_parts_have_as_many_frames_to_search():
     lead = config.follow.motion_memory_s
     first, second = parts_of(0.5, 10.0, config)  # shown from 0.5 s to 10.5 s
     assert first == Part(stop_s=first.stop_s) and second == Part(start_s=first.stop_s, lead_s=lead)
-    assert first.stop_s - 0.5 == pytest.approx(10.5 - (second.start_s - lead))
+    searched_in_lead = LEAD_CLOSE_S + (lead - LEAD_CLOSE_S) / LEAD_EVERY  # the rest of the lead is glanced at
+    assert first.stop_s - 0.5 == pytest.approx(10.5 - second.start_s + searched_in_lead)
 
 
 @pytest.mark.parametrize("duration_s, config", [
@@ -73,19 +74,23 @@ def test_the_parts_give_the_same_landmarks_at_once_or_one_after_the_other(run01_
 
 class StandInModel:
     """A stand-in pose model that finds the same pose in every frame (the pass's own work only) and
-    counts the frames; ``fail_at``: raises on that many-th frame."""
+    notes the times of the frames it searched and glanced at; ``fail_at``: raises on that many-th
+    frame searched."""
 
     name = "stand-in"
 
     def __init__(self, fail_at: int | None = None) -> None:
-        self.frames, self.fail_at, self.closed = 0, fail_at, False
+        self.searched, self.glanced, self.fail_at, self.closed = [], [], fail_at, False
 
     def estimate(self, rgb, time_s, out_size):
-        self.frames += 1
-        if self.frames == self.fail_at:
+        self.searched.append(time_s)
+        if len(self.searched) == self.fail_at:
             raise RuntimeError("the model broke")
         empty = PoseFrame.empty()
         return PoseFrame(np.full_like(empty.xy, 50.0), np.ones_like(empty.visibility), empty.world, empty.hands)
+
+    def glance(self, rgb, time_s):
+        self.glanced.append(time_s)
 
     def close(self) -> None:
         self.closed = True
@@ -141,10 +146,28 @@ def test_progress_counts_every_frame_once_from_the_callers_thread(two_second_cli
         found = search_clip(reader, PARTS, model, lambda done, total: calls.append(
             (done, total, threading.get_ident())), parallel=parallel)
     assert [len(part.track) for part in found] == [30, 30]
-    assert [m.frames for m in models] == [30, 45] and all(m.closed for m in models)  # the lead is searched, not kept
+    assert [len(m.searched) + len(m.glanced) for m in models] == [30, 45] and all(m.closed for m in models)
     done = [c[0] for c in calls]
     assert done == sorted(done) and done[-1] == 60 and {c[1] for c in calls} == {60}
     assert {c[2] for c in calls} == {threading.get_ident()}
+
+
+def test_the_model_searches_every_third_frame_of_a_lead_and_all_of_its_end_and_keeps_none(two_second_clip):
+    models = []
+
+    def model():
+        models.append(StandInModel())
+        return contextlib.closing(models[-1])
+
+    with VideoReader(two_second_clip) as reader:  # frames at i/30 s; the second part's lead: 15-29
+        found = search_clip(reader, PARTS, model, parallel=False)
+    assert (LEAD_EVERY, LEAD_CLOSE_S) == (3, 0.25)  # the frames below follow from these
+    lead = models[1]
+    glanced = [16, 17, 19, 20, 22]  # frames 15-22 come before the lead's last 0.25 s: every third is searched
+    np.testing.assert_allclose(lead.glanced, np.array(glanced) / 30)
+    np.testing.assert_allclose(lead.searched, np.array([i for i in range(15, 60) if i not in glanced]) / 30)
+    np.testing.assert_allclose(found[1].track.times, np.arange(30, 60) / 30)
+    assert models[0].glanced == []
 
 
 @pytest.mark.parametrize("failing", ["first", "second"])

@@ -58,6 +58,13 @@ class PoseEstimator(Protocol):
         increasing between calls), in pixels of ``out_size`` = (width, height)."""
         ...
 
+    def glance(self, rgb: np.ndarray, time_s: float) -> None:
+        """See a frame without searching it (in the lead of a part of the clip,
+        :mod:`formcheck.pose_pass`): the model does not run, but what the estimator learns from every
+        frame besides the model (the runner-follower's motion map) takes it in. Same order rule as
+        :meth:`estimate`."""
+        ...
+
     def reset(self) -> None:
         """Forget the person being tracked: the next frame starts a fresh search."""
         ...

@@ -92,6 +92,10 @@ class RunnerFollower:
         self._keep(found, box, time_s, size)
         return found
 
+    def glance(self, rgb: np.ndarray, time_s: float) -> None:
+        """Take the frame into the motion map only; the model does not run."""
+        self._update_motion(rgb, time_s)
+
     def close(self) -> None:
         self._inner.close()
 

@@ -57,6 +57,9 @@ class MediaPipeEstimator:
                     frame.hands[side_index] *= (width, height, width)
         return frame
 
+    def glance(self, rgb: np.ndarray, time_s: float) -> None:
+        """Nothing to see: the graph's tracker learns only from the frames it searches."""
+
     def reset(self) -> None:
         """Restart the graph: its tracker forgets the person and the next frame is searched afresh."""
         self._solution.reset()

@@ -31,6 +31,9 @@ class ReplayEstimator:
             raise TrackError(f"saved track has no frame at {time_s:.6f} s: was it made from another clip?")
         return self._track.frame(index)
 
+    def glance(self, rgb: np.ndarray, time_s: float) -> None:
+        """Nothing to see: saved landmarks are served as they are."""
+
     def reset(self) -> None:
         """Nothing to forget: saved landmarks are served as they are."""
 
