@@ -6,10 +6,16 @@ imports and no pickling, but only the calling thread: the child is forked only o
 system libraries are not fork-safe, Windows has no fork), when no other Python thread runs and this
 process is not itself a daemonic worker. Otherwise, and when the child fails, the work runs in the
 caller after all, so it is done exactly once and a real error is raised where it can be reported.
+
+The child never finalises what it inherits: the caller's objects are frozen out of the garbage
+collector's reach for the fork (:func:`gc.freeze`). Garbage the caller had not yet collected (a
+finished video reader's frames) would otherwise be finalised in the child, where the native
+threads its finaliser waits for do not exist: FFmpeg's scaler then hangs the child for ever.
 """
 
 from __future__ import annotations
 
+import gc
 import multiprocessing
 import sys
 import threading
@@ -43,7 +49,11 @@ def _fork(work: Callable[[], None]) -> multiprocessing.Process | None:
             or multiprocessing.current_process().daemon):
         return None
     child = multiprocessing.get_context("fork").Process(target=_quietly, args=(work,))
-    child.start()
+    gc.freeze()  # the child inherits them frozen: its collector never finalises them
+    try:
+        child.start()
+    finally:
+        gc.unfreeze()  # here, collected as before
     return child
 
 

@@ -1,6 +1,7 @@
 """Work run in a forked child beside the caller: done exactly once, in the child where it can be,
 in the caller where it cannot or where the child failed."""
 
+import gc
 import multiprocessing
 import os
 import sys
@@ -30,6 +31,32 @@ def test_the_work_runs_once_in_a_child_while_the_body_runs_here(tmp_path):
     with beside(record_pid(log)):
         body = os.getpid()
     assert len(pids(log)) == 1 and pids(log)[0] != body
+
+
+class Garbage:
+    """In a reference cycle, so only the garbage collector frees it; its finaliser notes the process."""
+
+    def __init__(self, log):
+        self.me, self.log = self, log
+
+    def __del__(self):
+        record_pid(self.log)()
+
+
+@forks
+def test_garbage_the_caller_had_not_collected_is_never_finalised_in_the_child(tmp_path):
+    # FFmpeg's scaler, finalised in a child without the threads it waits for, hung the child.
+    log = tmp_path / "pids"
+    gc.disable()  # so the cycle is still garbage when the child is forked
+    try:
+        Garbage(log)
+        with beside(gc.collect):  # the child collects all it can
+            pass
+    finally:
+        gc.enable()
+    assert not log.exists()
+    gc.collect()
+    assert pids(log) == [os.getpid()]
 
 
 @forks
