@@ -33,8 +33,7 @@ import pandas as pd
 from scipy import stats
 
 from formcheck.config import Config, QualityConfig
-from formcheck.metrics import METRIC_COLUMNS
-from formcheck.plots import METRIC_LABELS
+from formcheck.metrics import METRIC_COLUMNS, METRIC_LABELS
 from formcheck.segments import RULES, rule_threshold
 
 if TYPE_CHECKING:  # the pipeline does not import this module, but keep the import light anyway

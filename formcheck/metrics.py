@@ -38,6 +38,18 @@ METRIC_COLUMNS = (
     "head_pitch_deg", "forward_head_deg", "shoulder_elevation_ratio", "shoulder_width_ratio",
     "shoulder_offset_ratio", "hand_curl_deg", "wrist_bend_deg", "hand_height_ratio", "elbow_angle_deg",
 )
+#: Axis label per metric: human name, then unit and which way the number moves.
+METRIC_LABELS: dict[str, str] = {
+    "head_pitch_deg": "head pitch (deg, + chin down)",
+    "forward_head_deg": "forward head (deg, + head forward)",
+    "shoulder_elevation_ratio": "ear-to-shoulder gap (x trunk length, smaller = shrug)",
+    "shoulder_width_ratio": "shoulder width (x hip width, smaller = narrowed)",
+    "shoulder_offset_ratio": "shoulder offset (x trunk length, + rounded, - pinched back)",
+    "hand_curl_deg": "finger curl (deg, 0 flat, ~90 fist)",
+    "wrist_bend_deg": "wrist bend (deg)",
+    "hand_height_ratio": "hands above hips (x trunk length, larger = higher)",
+    "elbow_angle_deg": "elbow angle (deg, inside angle)",
+}
 SIDES = ("left", "right")
 _FINGERS = ("index", "middle", "ring", "pinky")
 

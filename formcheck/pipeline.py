@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from formcheck.beside import beside
 from formcheck.camera import WINDOW_S, CameraMotion, pan_warnings
 from formcheck.config import Config
 from formcheck.errors import NoPersonError
@@ -24,6 +25,7 @@ from formcheck.landmarks import HAND_SIDES, POSE_GROUPS, POSE_INDEX
 from formcheck.memory import release_free_memory
 from formcheck.metrics import METRIC_COLUMNS, coverage, frame_metrics
 from formcheck.output import atomic_output_dir, write_json
+from formcheck.plot_files import PLOTS_DIR, measured_metrics, plot_paths
 from formcheck.pose import PoseEstimator
 from formcheck.pose_pass import Part, Progress, parts_of, search_clip
 from formcheck.quality import capture_warnings, in_view
@@ -311,7 +313,8 @@ def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report
     """Write the output folder atomically: raw and clean tracks, per-frame and per-stride metrics,
     segments (CSV), the strides found, the baseline used and ``summary.json``; with ``video`` the annotated
     ``overlay.mp4`` (``progress`` follows its frames); with ``report`` the plots (``plots/``) and
-    the ``report.html`` page that shows it all."""
+    the ``report.html`` page that shows it all. The plots are drawn in a child process while the
+    overlay is written, where one can be forked (:mod:`formcheck.beside`), else after it."""
     out_dir = Path(out_dir)
     m = analysis.measurements
     with atomic_output_dir(out_dir) as staging:
@@ -322,18 +325,26 @@ def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report
         m.segments.to_csv(staging / "segments.csv", index=False)
         m.baseline.save(staging / "baseline.json")
         write_json(staging / "strides.json", m.strides.as_dict())
-        if video:
-            from formcheck.overlay.render import render_overlay  # OpenCV and Pillow: only when drawing
+        release_free_memory()  # the data files' buffers, before the overlay's decoder and encoder
+        plots = plot_paths(staging / PLOTS_DIR, measured_metrics(m)) if report else []
+        with beside(lambda: _save_plots(analysis, staging / PLOTS_DIR)) if report else contextlib.nullcontext():
+            if video:
+                from formcheck.overlay.render import render_overlay  # OpenCV and Pillow: only when drawing
 
-            release_free_memory()  # the data files' buffers, before the overlay's decoder and encoder
-            render_overlay(analysis, staging / OVERLAY_NAME, analysis.config.overlay, progress)
+                render_overlay(analysis, staging / OVERLAY_NAME, analysis.config.overlay, progress)
         if report:
-            from formcheck.plots import save_plots  # matplotlib and Jinja2: only for the report
-            from formcheck.report import write_report
+            from formcheck.report import write_report  # Jinja2: only for the report
 
-            release_free_memory()  # what the stages before freed (the overlay's decoder, encoder), before matplotlib
-            plots = [p.relative_to(staging).as_posix() for p in save_plots(m, analysis.config, staging / "plots")]
-            write_report(analysis, staging, OVERLAY_NAME if video else None, plots)
+            write_report(analysis, staging, OVERLAY_NAME if video else None,
+                         [path.relative_to(staging).as_posix() for path in plots])
         files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
         write_json(staging / "summary.json", {**analysis.summary, "files": sorted(files + ["summary.json"])})
     return out_dir.resolve()
+
+
+def _save_plots(analysis: Analysis, folder: Path) -> None:
+    """The plots of ``analysis`` in ``folder`` (:func:`formcheck.plots.save_plots`)."""
+    from formcheck.plots import save_plots  # matplotlib: only for the report, in the child where there is one
+
+    release_free_memory()  # after the overlay (where no child could be forked): its decoder's and encoder's
+    save_plots(analysis.measurements, analysis.config, folder)

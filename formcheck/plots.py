@@ -5,7 +5,8 @@ Each metric gets one panel: the per-frame values from the raw track (grey) and t
 the "normal range" around it (baseline median +- the change that would count as tight, the same
 number :func:`formcheck.segments.deviations` uses), and the "running tight" segments shaded red.
 The x axis is the clip time in seconds; y values are in the metric's own unit (see
-:data:`METRIC_LABELS`). NaN values (not measured in that frame or stride) leave gaps in the lines.
+:data:`formcheck.metrics.METRIC_LABELS`). NaN values (not measured in that frame or stride) leave
+gaps in the lines.
 
 Only :class:`matplotlib.figure.Figure` objects are used, never ``matplotlib.pyplot``: no global
 state, no display needed, and each call builds its own figures, so worker threads can draw at the
@@ -32,24 +33,13 @@ from PIL import Image
 
 from formcheck.beside import beside
 from formcheck.config import Config
-from formcheck.metrics import METRIC_COLUMNS
+from formcheck.metrics import METRIC_LABELS
+from formcheck.plot_files import measured_metrics, plot_paths
 from formcheck.segments import RULES, Baseline, rule_limits
 
 if TYPE_CHECKING:  # the pipeline may import this module to write the plots
     from formcheck.pipeline import Measurements
 
-#: Axis label per metric: human name, then unit and which way the number moves.
-METRIC_LABELS: dict[str, str] = {
-    "head_pitch_deg": "head pitch (deg, + chin down)",
-    "forward_head_deg": "forward head (deg, + head forward)",
-    "shoulder_elevation_ratio": "ear-to-shoulder gap (x trunk length, smaller = shrug)",
-    "shoulder_width_ratio": "shoulder width (x hip width, smaller = narrowed)",
-    "shoulder_offset_ratio": "shoulder offset (x trunk length, + rounded, - pinched back)",
-    "hand_curl_deg": "finger curl (deg, 0 flat, ~90 fist)",
-    "wrist_bend_deg": "wrist bend (deg)",
-    "hand_height_ratio": "hands above hips (x trunk length, larger = higher)",
-    "elbow_angle_deg": "elbow angle (deg, inside angle)",
-}
 
 WIDTH_IN = 10.0  # figure width, inches
 PANEL_IN = 1.8  # height per panel, inches
@@ -72,11 +62,6 @@ def band_halfwidth(name: str, baseline: Baseline, config: Config) -> float:
     if rule is None or not np.isfinite(baseline.median[name]):
         return float("nan")
     return rule_limits(rule, baseline, config.segments)[1]
-
-
-def measured_metrics(measurements: Measurements) -> list[str]:
-    """The metric columns with at least one non-NaN per-frame value, in :data:`METRIC_COLUMNS` order."""
-    return [name for name in METRIC_COLUMNS if measurements.frame_metrics[name].notna().any()]
 
 
 def plot_metric(ax: Axes, name: str, measurements: Measurements, config: Config) -> Axes:
@@ -176,11 +161,12 @@ def save_plots(measurements: Measurements, config: Config, folder: Path) -> list
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     names = measured_metrics(measurements)
-    paths = [folder / "metrics.png", folder / "metrics.svg"] + [folder / f"metric_{name}.png" for name in names]
+    paths = plot_paths(folder, names)
     overview = cache(lambda: metrics_figure(measurements, config, names))  # a forked child draws its own
 
     def write_svg() -> None:
-        with rc_context({"svg.fonttype": "none"}):
+        # Text as text; ids from a fixed salt and no date, so the same plots give the same file.
+        with rc_context({"svg.fonttype": "none", "svg.hashsalt": "formcheck"}):
             overview().savefig(paths[1], metadata={"Date": None})
 
     with beside(write_svg):

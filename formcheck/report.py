@@ -23,8 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from formcheck.metrics import METRIC_COLUMNS
-from formcheck.plots import METRIC_LABELS
+from formcheck.metrics import METRIC_COLUMNS, METRIC_LABELS
 from formcheck.segments import RULES
 
 if TYPE_CHECKING:

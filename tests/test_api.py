@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import re
 
 import numpy as np
 import pandas as pd
@@ -141,3 +142,24 @@ def test_an_analysis_shows_a_summary_card_in_jupyter(short_clip, tmp_path):
     assert analysis.summary["clip"]["path"].endswith("short.mp4")
     assert "short.mp4" in card and str(analysis.out_dir) in card
     assert ("Running tight" in card) or ("No sustained sign" in card) or ("Not enough" in card)
+
+
+def test_the_plots_drawn_in_a_child_beside_the_overlay_are_those_drawn_after_it(strided_clip, tmp_path, monkeypatch):
+    import formcheck.beside
+
+    fork, children = formcheck.beside._fork, []
+    monkeypatch.setattr(formcheck.beside, "_fork", lambda work: children.append(fork(work)) or children[-1])
+    beside = formcheck.analyze(strided_clip, FAST, out=tmp_path / "beside")
+    assert len(children) == 1 and children[0] is not None and children[0].exitcode == 0
+    monkeypatch.setattr(formcheck.beside, "_fork", lambda work: None)  # as in Jupyter: no child
+    after = formcheck.analyze(strided_clip, FAST, out=tmp_path / "after")
+    names = sorted(path.name for path in (beside.out_dir / "plots").iterdir())
+    assert names == sorted(path.name for path in (after.out_dir / "plots").iterdir())
+    assert {"metrics.png", "metrics.svg", "metric_elbow_angle_deg.png"} <= set(names)
+    for name in names:
+        assert (beside.out_dir / "plots" / name).read_bytes() == (after.out_dir / "plots" / name).read_bytes(), name
+    images = [re.findall(r"data:image/png;base64,[^\"']+", (out / "report.html").read_text())
+              for out in (beside.out_dir, after.out_dir)]
+    assert images[0] == images[1] and len(images[0]) == len(names) - 1  # each plot once, the SVG's PNG twin
+    files = [json.loads((out / "summary.json").read_text())["files"] for out in (beside.out_dir, after.out_dir)]
+    assert files[0] == files[1]

@@ -13,10 +13,9 @@ from matplotlib.figure import Figure
 from PIL import Image
 
 from formcheck.config import Config
-from formcheck.metrics import METRIC_COLUMNS
+from formcheck.metrics import METRIC_COLUMNS, METRIC_LABELS
 from formcheck.pipeline import measure
 from formcheck.plots import (
-    METRIC_LABELS,
     figure_height_in,
     metrics_figure,
     plot_metric,
