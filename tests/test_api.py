@@ -149,17 +149,17 @@ def test_the_plots_drawn_in_a_child_beside_the_overlay_are_those_drawn_after_it(
 
     fork, children = formcheck.beside._fork, []
     monkeypatch.setattr(formcheck.beside, "_fork", lambda work: children.append(fork(work)) or children[-1])
-    beside = formcheck.analyze(strided_clip, FAST, out=tmp_path / "beside")
+    forked = formcheck.analyze(strided_clip, FAST, out=tmp_path / "forked")
     assert len(children) == 1 and children[0] is not None and children[0].exitcode == 0
     monkeypatch.setattr(formcheck.beside, "_fork", lambda work: None)  # as in Jupyter: no child
     after = formcheck.analyze(strided_clip, FAST, out=tmp_path / "after")
-    names = sorted(path.name for path in (beside.out_dir / "plots").iterdir())
+    names = sorted(path.name for path in (forked.out_dir / "plots").iterdir())
     assert names == sorted(path.name for path in (after.out_dir / "plots").iterdir())
     assert {"metrics.png", "metrics.svg", "metric_elbow_angle_deg.png"} <= set(names)
     for name in names:
-        assert (beside.out_dir / "plots" / name).read_bytes() == (after.out_dir / "plots" / name).read_bytes(), name
+        assert (forked.out_dir / "plots" / name).read_bytes() == (after.out_dir / "plots" / name).read_bytes(), name
     images = [re.findall(r"data:image/png;base64,[^\"']+", (out / "report.html").read_text())
-              for out in (beside.out_dir, after.out_dir)]
+              for out in (forked.out_dir, after.out_dir)]
     assert images[0] == images[1] and len(images[0]) == len(names) - 1  # each plot once, the SVG's PNG twin
-    files = [json.loads((out / "summary.json").read_text())["files"] for out in (beside.out_dir, after.out_dir)]
+    files = [json.loads((out / "summary.json").read_text())["files"] for out in (forked.out_dir, after.out_dir)]
     assert files[0] == files[1]
