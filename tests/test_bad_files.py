@@ -295,9 +295,11 @@ def message_lines(terminal_text: str) -> list[str]:
 #: Progress bars drawn during the two long phases (each once its first frame is done), the options
 #: that make the run reach them (the overlay draws every frame, even with --every 2), and how many
 #: times the clip plays run01's first 2 s (twice: long enough to be searched in two parts at once).
+#: With the report, the plots are being drawn in a forked child while the overlay is written.
 PHASES = [pytest.param("finding the runner in", FAST, 1, id="mid-pose"),
           pytest.param("finding the runner in", FAST, 2, id="mid-pose-two-parts"),
-          pytest.param("drawing overlay.mp4", ("--model", "pose", "--no-report", "--every", "2"), 1, id="mid-writing")]
+          pytest.param("drawing overlay.mp4", ("--model", "pose", "--no-report", "--every", "2"), 1, id="mid-writing"),
+          pytest.param("drawing overlay.mp4", ("--model", "pose", "--every", "2"), 1, id="mid-writing-plots-child")]
 
 
 @pytest.mark.parametrize("phase, options, plays", PHASES)
