@@ -30,7 +30,8 @@ def test_a_long_clip_is_split_where_both_parts_have_as_many_frames_to_search():
     lead = config.follow.motion_memory_s
     first, second = parts_of(0.5, 10.0, config)  # shown from 0.5 s to 10.5 s
     assert first == Part(stop_s=first.stop_s) and second == Part(start_s=first.stop_s, lead_s=lead)
-    searched_in_lead = LEAD_CLOSE_S + (lead - LEAD_CLOSE_S) / LEAD_EVERY  # the rest of the lead is glanced at
+    assert (lead, LEAD_CLOSE_S, LEAD_EVERY) == (1.0, 0.25, 3)
+    searched_in_lead = 0.5  # s: all of the lead's last 0.25 s, a third of the 0.75 s before (glanced at)
     assert first.stop_s - 0.5 == pytest.approx(10.5 - second.start_s + searched_in_lead)
 
 
