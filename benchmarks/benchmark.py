@@ -1,7 +1,9 @@
 """Speed and memory of formcheck against the model's floor and a naive script, on one clip.
 
-Every variant runs in its own child process, so its wall time includes what a user waits for and its
-peak RSS (``ru_maxrss`` of that one child, read with ``os.wait4``) is its own:
+Every variant runs in its own child process, so its wall time includes what a user waits for, and its
+peak RSS and CPU time (user + system; ``os.wait4``'s rusage of that one child and the children it
+waited for) are its own. CPU time over the machine's cores is the shortest wall time the same work
+could take here, with every core busy from start to end:
 
 - ``bare``: the MediaPipe graph formcheck runs, alone (Holistic without its face mesh,
   ``formcheck.pose.mediapipe_backend.holistic_without_face``; MediaPipe's own Holistic for a
@@ -53,6 +55,7 @@ import json
 import math
 import os
 import platform
+import resource
 import shutil
 import statistics
 import subprocess
@@ -113,10 +116,12 @@ REUSE_BASE = "analyze-novideo-noreport"  # its output folder is the saved track 
 
 @dataclass
 class Run:
-    """One child process: wall time (s), peak RSS (MiB) and what the child or summary.json reported."""
+    """One child process: wall time (s), peak RSS (MiB), CPU time (s: user + system, its waited-for
+    children included) and what the child or summary.json reported."""
 
     wall_s: float
     rss_mib: float
+    cpu_s: float
     info: dict = field(default_factory=dict)
 
 
@@ -129,7 +134,7 @@ class Row:
     note: str = ""
 
     def median(self, key: str) -> float:
-        values = [getattr(r, key) if key in ("wall_s", "rss_mib") else r.info.get(key) for r in self.runs]
+        values = [getattr(r, key) if key in ("wall_s", "rss_mib", "cpu_s") else r.info.get(key) for r in self.runs]
         values = [v for v in values if v is not None]
         return statistics.median(values) if values else math.nan
 
@@ -142,6 +147,17 @@ class Row:
     def wall(self) -> float:
         """The time the child timed apart, else the child process's wall."""
         return self.median("timed_s") if self.timed_apart else self.median("wall_s")
+
+    @property
+    def cpu(self) -> float:
+        """CPU seconds of what ``wall`` times."""
+        return self.median("timed_cpu_s") if self.timed_apart else self.median("cpu_s")
+
+
+def cpu_time() -> float:
+    """CPU seconds (user + system) of this process and of the children it has waited for."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + children.ru_utime + children.ru_stime
 
 
 # ----------------------------------------------------------------------------------------------
@@ -156,13 +172,13 @@ def child_bare(clip: Path, stock: bool) -> dict:
     from formcheck.pose import mediapipe_backend
     from formcheck.video import VideoReader
 
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), cpu_time()
     if stock or not hasattr(mediapipe_backend, "holistic_without_face"):
         solution = holistic.Holistic(**HOLISTIC_OPTIONS)
     else:
         solution = mediapipe_backend.holistic_without_face(HOLISTIC_OPTIONS["min_detection_confidence"],
                                                            HOLISTIC_OPTIONS["min_tracking_confidence"])
-    load_s = time.perf_counter() - started
+    load_s, cpu_s = time.perf_counter() - started, cpu_time() - cpu_started
     infer_s = decode_s = 0.0
     frames = 0
     with VideoReader(clip) as reader:
@@ -179,16 +195,17 @@ def child_bare(clip: Path, stock: bool) -> dict:
             decode_s += time.perf_counter() - started
             if not chunk:
                 break
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), cpu_time()
             for time_s, rgb in chunk:
                 # as formcheck's backend does: the packet carries the frame's real presentation time
                 solution._simulated_timestamp = int(round(time_s * 1e6)) - 33333
                 solution.process(rgb)
             infer_s += time.perf_counter() - started
+            cpu_s += cpu_time() - cpu_started
             frames += len(chunk)
     solution.close()
     return {"frames": frames, "load_s": load_s, "infer_s": infer_s, "timed_s": load_s + infer_s,
-            "decode_s": decode_s}
+            "timed_cpu_s": cpu_s, "decode_s": decode_s}
 
 
 def child_reanalysis_in_session(clip: Path, out: Path) -> dict:
@@ -200,13 +217,14 @@ def child_reanalysis_in_session(clip: Path, out: Path) -> dict:
     from formcheck.config import Config
 
     config = Config()
-    seconds = []
+    seconds, cpu_seconds = [], []
     for noise_factor in SESSION_NOISE_FACTORS:
         changed = dataclasses.replace(config, segments=dataclasses.replace(config.segments, noise_factor=noise_factor))
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), cpu_time()
         formcheck.analyze(clip, changed, out, video=False)
         seconds.append(time.perf_counter() - started)
-    return {"first_s": seconds[0], "timed_s": seconds[1]}
+        cpu_seconds.append(cpu_time() - cpu_started)
+    return {"first_s": seconds[0], "timed_s": seconds[1], "timed_cpu_s": cpu_seconds[1]}
 
 
 def child_naive(clip: Path, out: Path) -> dict:
@@ -261,7 +279,8 @@ def run_child(name: str, clip: Path, tmp: Path) -> None:
 # ----------------------------------------------------------------------------------------------
 
 def measure(cmd: list[str], logs: Path, cwd: Path) -> tuple[Run, int]:
-    """Run ``cmd``; its wall time, its own peak RSS (wait4's rusage, so only this child), exit code."""
+    """Run ``cmd``; its wall time, its own peak RSS and CPU time (wait4's rusage, so only this child and
+    the children it waited for), exit code."""
     logs.mkdir(parents=True, exist_ok=True)
     with open(logs / "stdout.txt", "w") as out, open(logs / "stderr.txt", "w") as err:
         started = time.perf_counter()
@@ -273,7 +292,8 @@ def measure(cmd: list[str], logs: Path, cwd: Path) -> tuple[Run, int]:
     for line in (logs / "stdout.txt").read_text(errors="replace").splitlines():
         if line.startswith(RESULT_TAG):
             info = json.loads(line[len(RESULT_TAG):])
-    return Run(wall_s=wall, rss_mib=usage.ru_maxrss / 1024.0, info=info), proc.returncode  # KiB on Linux
+    return (Run(wall_s=wall, rss_mib=usage.ru_maxrss / 1024.0,  # KiB on Linux
+                cpu_s=usage.ru_utime + usage.ru_stime, info=info), proc.returncode)
 
 
 def measure_with_retries(cmd: list[str], logs: Path, cwd: Path, label: str, before=None) -> Run | None:
@@ -435,6 +455,11 @@ def _version(*names: str) -> str:
     return "not installed"
 
 
+def usable_cores() -> int:
+    """The logical cores this process may run on."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
 def machine_facts() -> list[str]:
     cpu = "unknown"
     try:
@@ -450,9 +475,8 @@ def machine_facts() -> list[str]:
         memory = f"{kib / 1024 / 1024:.1f} GiB"
     except (OSError, IndexError, ValueError):
         pass
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     return [
-        f"- CPU: {os.cpu_count()} logical cores ({usable} usable), {cpu}; memory {memory}",
+        f"- CPU: {os.cpu_count()} logical cores ({usable_cores()} usable), {cpu}; memory {memory}",
         f"- load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}",
         f"- Python {platform.python_version()} ({sys.executable}), {platform.platform()}",
         f"- mediapipe {_version('mediapipe')}, av {_version('av')}, opencv "
@@ -467,14 +491,14 @@ def fmt(value: float, spec: str = ".2f", suffix: str = "") -> str:
 
 def main_table(rows: list[Row], bare: float, naive: float) -> list[str]:
     lines = ["| variant | what | runs | wall s (median) | wall range | frames/s | x bare | x naive "
-             "| peak RSS MiB | inference s |",
-             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+             "| CPU s | cores busy | peak RSS MiB | inference s |",
+             "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for row in rows:
         if row.variant.kind == "long":
             continue
         if not row.runs:
             lines.append(f"| {row.variant.name} | {row.variant.what} | 0 | {row.note or 'failed'} "
-                         "| | | | | | |")
+                         "| | | | | | | | |")
             continue
         walls = [r.info["timed_s"] if row.timed_apart else r.wall_s for r in row.runs]
         wall = row.wall
@@ -482,6 +506,7 @@ def main_table(rows: list[Row], bare: float, naive: float) -> list[str]:
             f"| {row.variant.name} | {row.variant.what}{' (' + row.note + ')' if row.note else ''} "
             f"| {len(row.runs)} | {fmt(wall)} | {fmt(min(walls))}-{fmt(max(walls))} "
             f"| {fmt(row.frames / wall, '.1f')} | {fmt(wall / bare, '.2f')} | {fmt(wall / naive, '.2f')} "
+            f"| {fmt(row.cpu, '.1f')} | {fmt(row.cpu / wall, '.2f')} "
             f"| {fmt(row.median('rss_mib'), '.0f')} | {fmt(row.median('infer_s'))} |")
     return lines
 
@@ -514,6 +539,12 @@ def targets(rows: list[Row], bare: float, naive: float, clip: Path) -> list[str]
     check("analyze (overlay + report) / naive", full, full <= 1.0, f"{full:.2f}x", "<= 1.0x")
     full = walls.get("analyze", nan) / bare
     check("analyze (overlay + report) / bare", full, full <= 1.3, f"{full:.2f}x", "<= 1.3x")
+    cpu = {r.variant.name: r.cpu for r in rows if r.variant.kind != "long" and r.runs}.get("analyze", nan)
+    if not math.isnan(cpu):
+        cores = usable_cores()
+        lines.append(f"| (info) analyze's CPU time spread over all {cores} cores (its wall time with every core "
+                     f"busy from start to end) / bare | {cpu / cores / bare:.2f}x ({cpu:.1f} CPU s / {cores}) "
+                     "| - | - |")
     quiet = walls.get("analyze-novideo-noreport", nan) / bare
     check("analyze --no-video --no-report / bare", quiet, quiet <= 1.1, f"{quiet:.2f}x", "<= 1.1x")
     if "analyze-novideo" in walls:
@@ -699,8 +730,9 @@ def main(argv: list[str] | None = None) -> None:
                    "wall: the child process from start to exit (interpreter, imports, work), except bare: model "
                    "load + process() calls only (decoding not timed), and reanalyze-session: the second "
                    "formcheck.analyze call in one process. inference s: bare/naive loop time, or "
-                   "formcheck's own pose time (summary.json). Peak RSS: the child's ru_maxrss (bare holds the "
-                   "decoded frames).", ""]
+                   "formcheck's own pose time (summary.json). CPU s: user + system time of what wall times "
+                   "(the children it waited for included); cores busy: CPU s / wall. Peak RSS: the child's "
+                   "ru_maxrss (bare holds the decoded frames).", ""]
         report += main_table(rows, bare, naive) + [""]
         flags = [r for r in rows if r.variant.name in ("max-height-720", "every-2") and r.runs]
         reference = by_name.get("analyze-novideo-noreport")
