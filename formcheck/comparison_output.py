@@ -7,13 +7,14 @@ own report.html when it exists, by a path relative to the comparison folder.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from formcheck.comparison_plots import save_comparison_plots
 from formcheck.output import atomic_output_dir, write_json
 from formcheck.overlay.side_by_side import render_side_by_side
+from formcheck.plot_files import PLOTS_DIR
+from formcheck.progress import Progress
 from formcheck.report import environment, plot_images
 
 if TYPE_CHECKING:
@@ -29,7 +30,7 @@ def default_comparison_dir(early_clip: Path, late_clip: Path) -> Path:
 
 
 def write_comparison(comparison: Comparison, early: Analysis, late: Analysis, out_dir: Path, video: bool = True,
-                     progress: Callable[[int, int | None], None] | None = None) -> Path:
+                     progress: Progress | None = None) -> Path:
     """Write ``comparison.json``, ``comparison.csv``, ``plots/``, ``side_by_side.mp4`` (with
     ``video``) and ``compare.html`` into ``out_dir``; returns its absolute path."""
     out_dir = Path(out_dir)
@@ -38,7 +39,7 @@ def write_comparison(comparison: Comparison, early: Analysis, late: Analysis, ou
         clips = {"early": _clip_facts(early), "late": _clip_facts(late)}
         write_json(staging / "comparison.json", {**comparison.to_dict(), "clips": clips})
         plots = [p.relative_to(staging).as_posix() for p in save_comparison_plots(
-            comparison, early.measurements.stride_metrics, late.measurements.stride_metrics, staging / "plots")]
+            comparison, early.measurements.stride_metrics, late.measurements.stride_metrics, staging / PLOTS_DIR)]
         if video:
             render_side_by_side(early, late, staging / SIDE_BY_SIDE_NAME, late.config.overlay,
                                 labels=(f"EARLY {comparison.early_label}", f"LATE {comparison.late_label}"),

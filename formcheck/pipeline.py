@@ -27,7 +27,8 @@ from formcheck.metrics import METRIC_COLUMNS, coverage, frame_metrics
 from formcheck.output import atomic_output_dir, write_json
 from formcheck.plot_files import PLOTS_DIR, measured_metrics, plot_paths
 from formcheck.pose import PoseEstimator
-from formcheck.pose_pass import Part, Progress, parts_of, search_clip
+from formcheck.pose_pass import Part, parts_of, search_clip
+from formcheck.progress import Progress
 from formcheck.quality import capture_warnings, in_view
 from formcheck.segments import Baseline, baseline_label, baseline_strides, find_segments
 from formcheck.smoothing import smooth_track

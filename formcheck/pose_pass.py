@@ -27,13 +27,12 @@ from typing import TYPE_CHECKING
 from formcheck.camera import PanMeter
 from formcheck.config import Config, person_point
 from formcheck.pose import PoseEstimator
+from formcheck.progress import Progress
 from formcheck.threads import prefetch
 from formcheck.track import Track, TrackBuilder
 
 if TYPE_CHECKING:  # PyAV loads when a clip is read, not for a re-analysis from saved landmarks
     from formcheck.video import VideoReader
-
-Progress = Callable[[int, int | None], None]
 
 #: Clips at least this long (s) are searched in two parts. The second part also searches some of
 #: the lead before its seam, so the shorter the clip, the more the two search beyond it: a sixth

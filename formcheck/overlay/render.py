@@ -8,7 +8,6 @@ ahead and encoding behind the drawing, each in its own thread (:mod:`formcheck.t
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +18,7 @@ from formcheck.overlay.draw import draw_hands, draw_head_pitch, draw_shoulder_ga
 from formcheck.overlay.hud import draw_banner, draw_gauges, draw_timeline, timeline_strip
 from formcheck.overlay.scene import Scene, build_scene
 from formcheck.overlay.style import Style
+from formcheck.progress import Progress
 from formcheck.threads import Sink, prefetch
 from formcheck.video import VideoReader
 from formcheck.video_writer import H264Writer
@@ -48,7 +48,7 @@ def draw_frame(rgb: np.ndarray, scene: Scene, time_s: float, st: Style, strip: n
 
 
 def render_overlay(analysis: Analysis, out_path: Path, config: OverlayConfig = OverlayConfig(),
-                   progress: Callable[[int, int | None], None] | None = None) -> int:
+                   progress: Progress | None = None) -> int:
     """Write the overlay video of ``analysis`` to ``out_path`` (MP4, H.264, yuv420p, +faststart), at
     most ``config.max_height`` pixels high. Returns the number of frames written."""
     with VideoReader(Path(analysis.info.path), max_height=config.max_height) as reader:

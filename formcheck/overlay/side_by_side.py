@@ -9,7 +9,6 @@ shorter clip (after its first stride) and is written at the higher of the two fr
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -20,6 +19,7 @@ from formcheck.overlay.hud import timeline_strip
 from formcheck.overlay.render import draw_frame, scene_for
 from formcheck.overlay.style import Style
 from formcheck.overlay.text import draw_text
+from formcheck.progress import Progress
 from formcheck.threads import Sink, prefetch
 from formcheck.video import VideoReader
 from formcheck.video_writer import H264Writer
@@ -71,7 +71,7 @@ class _Half:
 def render_side_by_side(early: Analysis, late: Analysis, out_path: Path,
                         config: OverlayConfig = OverlayConfig(),
                         labels: tuple[str, str] = ("EARLY", "LATE"),
-                        progress: Callable[[int, int | None], None] | None = None) -> int:
+                        progress: Progress | None = None) -> int:
     """Write the split-screen video (H.264, yuv420p, +faststart), each half at most
     ``min(config.max_height, 720)`` pixels high. Returns the number of frames written."""
     height = min(config.max_height or 720, 720, early.info.height, late.info.height)
