@@ -97,6 +97,16 @@ class StandInModel:
         self.closed = True
 
 
+def stand_ins(models: list[StandInModel]):
+    """An estimator factory for ``search_clip`` that gives each part a new stand-in, kept in ``models``."""
+
+    def model():
+        models.append(StandInModel())
+        return contextlib.closing(models[-1])
+
+    return model
+
+
 @pytest.mark.parametrize("damage", [corrupt_middle, first_half])
 def test_a_damaged_clip_searched_in_parts_warns_as_a_whole_pass_does(tmp_path, monkeypatch, damage):
     clip = damage(sample(RUN01), tmp_path / "damaged.mp4")
@@ -138,11 +148,7 @@ PARTS = [Part(stop_s=1.0), Part(start_s=1.0, lead_s=0.5)]
 def test_progress_counts_every_frame_once_from_the_callers_thread(two_second_clip, parallel):
     calls = []
     models = []
-
-    def model():
-        models.append(StandInModel())
-        return contextlib.closing(models[-1])
-
+    model = stand_ins(models)
     with VideoReader(two_second_clip) as reader:
         found = search_clip(reader, PARTS, model, lambda done, total: calls.append(
             (done, total, threading.get_ident())), parallel=parallel)
@@ -155,11 +161,7 @@ def test_progress_counts_every_frame_once_from_the_callers_thread(two_second_cli
 
 def test_the_model_searches_every_third_frame_of_a_lead_and_all_of_its_end_and_keeps_none(two_second_clip):
     models = []
-
-    def model():
-        models.append(StandInModel())
-        return contextlib.closing(models[-1])
-
+    model = stand_ins(models)
     with VideoReader(two_second_clip) as reader:  # frames at i/30 s; the second part's lead: 15-29
         found = search_clip(reader, PARTS, model, parallel=False)
     assert (LEAD_EVERY, LEAD_CLOSE_S) == (3, 0.25)  # the frames below follow from these
