@@ -27,7 +27,9 @@ could take here, with every core busy from start to end:
   while tuning thresholds: in one Python process, ``formcheck.analyze`` once with ``noise_factor =
   1.5`` (untimed: the session's imports, matplotlib included), then timed with ``noise_factor = 1.7``.
 - ``max-height-720``, ``every-2``: ``analyze --no-video --no-report --fresh`` with ``--max-height 720``
-  / ``--every 2``, when ``formcheck analyze --help`` lists the option (skipped otherwise).
+  / ``--every 2``, and ``video-height-960``: ``analyze --fresh`` (overlay + report) with a smaller
+  overlay, ``--video-height 960``; each when ``formcheck analyze --help`` lists the option (skipped
+  otherwise).
 - ``long-novideo``, ``long-video`` (``--long``): ``analyze --fresh [--no-video --no-report]`` on the
   clip, on the clip re-encoded once (same encoder as the long one) and on a 5-minute clip made by
   looping it (H.264 via PyAV, same size and frame rate, timestamps continuing; cached in the temp
@@ -107,6 +109,8 @@ VARIANTS = [
             NOVIDEO + ("--max-height", "720"), needs="--max-height"),
     Variant("every-2", "analyze --fresh --no-video --no-report --every 2", "fresh",
             NOVIDEO + ("--every", "2"), needs="--every"),
+    Variant("video-height-960", "analyze --fresh --video-height 960 (overlay + report)", "fresh",
+            ("--video-height", "960"), needs="--video-height"),
     Variant("long-novideo", "analyze --fresh --no-video --no-report, clip vs 5-minute loop", "long", NOVIDEO),
     Variant("long-video", "analyze --fresh (overlay + report), clip vs 5-minute loop", "long", ()),
 ]
@@ -734,13 +738,15 @@ def main(argv: list[str] | None = None) -> None:
                    "(the children it waited for included); cores busy: CPU s / wall. Peak RSS: the child's "
                    "ru_maxrss (bare holds the decoded frames).", ""]
         report += main_table(rows, bare, naive) + [""]
-        flags = [r for r in rows if r.variant.name in ("max-height-720", "every-2") and r.runs]
-        reference = by_name.get("analyze-novideo-noreport")
-        if flags and reference and reference.runs:
-            report += ["Optional flags, wall vs `analyze --no-video --no-report` "
-                       f"({reference.wall:.2f} s):"]
-            report += [f"- {r.variant.name}: {r.wall:.2f} s, x{r.wall / reference.wall:.2f}" for r in flags]
-            report.append("")
+        for names, against in ((("max-height-720", "every-2"), "analyze-novideo-noreport"),
+                               (("video-height-960",), "analyze")):
+            flags = [r for r in rows if r.variant.name in names and r.runs]
+            reference = by_name.get(against)
+            if flags and reference and reference.runs:
+                report += [f"Optional flags, wall vs `{reference.variant.what}` ({reference.wall:.2f} s):"]
+                report += [f"- {r.variant.name}: {r.wall:.2f} s, x{r.wall / reference.wall:.2f}, "
+                           f"x{r.wall / bare:.2f} bare" for r in flags]
+                report.append("")
     if long_rows:
         report += [f"## Memory vs clip length ({clip.name})", ""] + long_table(long_rows) + [""]
     report += ["## Targets", ""] + targets(rows + long_rows, bare, naive, clip) + [""]
