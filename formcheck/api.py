@@ -12,7 +12,6 @@ beside them are loaded too when their own settings (:data:`CLEANING_SECTIONS`,
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from formcheck.errors import TrackError
 from formcheck.pipeline import (
     Analysis, CleanedTrack, PoseRun, analysis_from_run, default_output_dir, file_sha256, run_pose, write_analysis,
 )
+from formcheck.progress import PhaseProgress
 from formcheck.segments import Baseline
 from formcheck.strides import Strides
 from formcheck.track import Track
@@ -37,10 +37,6 @@ if TYPE_CHECKING:  # imported when used: scipy.stats and the plots cost a second
 #: scale's window from [metrics]).
 CLEANING_SECTIONS = ("swaps", "smoothing", "view")
 STRIDE_SECTIONS = (*CLEANING_SECTIONS, "strides", "metrics")
-
-#: progress(phase, done, total): phase is "pose" (frames searched), "overlay" (frames drawn) or
-#: "side by side" (frames of the comparison video); total is None when the clip does not say.
-PhaseProgress = Callable[[str, int, "int | None"], None]
 
 
 def analyze(clip: str | Path, config: Config | None = None, out: str | Path | None = None, *,

@@ -23,6 +23,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from formcheck.errors import FormcheckError
+from formcheck.progress import PhaseProgress
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Evidence about upper-body tension ('running tight') from a clip of a run.")
@@ -238,7 +239,7 @@ class _progress_bar:
         self._tasks: dict[str, int] = {}
         self._refreshed = -math.inf
 
-    def __enter__(self) -> Callable[[str, int, int | None], None]:
+    def __enter__(self) -> PhaseProgress:
         self._bar.start()
         return self._update
 
