@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from formcheck.camera import CameraMotion
 from formcheck.config import Config
+from formcheck.destination import ANALYSIS, COMPARISON, output_folder
 from formcheck.errors import TrackError
 from formcheck.pipeline import (
     Analysis, CleanedTrack, PoseRun, analysis_from_run, default_output_dir, file_sha256, run_pose, write_analysis,
@@ -42,8 +43,12 @@ STRIDE_SECTIONS = (*CLEANING_SECTIONS, "strides", "metrics")
 def analyze(clip: str | Path, config: Config | None = None, out: str | Path | None = None, *,
             baseline: Baseline | None = None, video: bool = True, report: bool = True, reuse: bool = True,
             progress: PhaseProgress | None = None, parallel: bool = True) -> Analysis:
-    """Analyse ``clip`` and write its output folder (``out``, by default ``CLIP_STEM.formcheck`` next
-    to the clip); return the analysis with ``out_dir`` set.
+    """Analyse ``clip`` and write its output folder; return the analysis with ``out_dir`` set.
+
+    ``out``: by default ``CLIP_STEM.formcheck`` next to the clip; a folder that already exists and is
+    not formcheck's analysis folder (yours, ``.``) gets ``CLIP_STEM.formcheck`` inside it. Only
+    formcheck's own earlier analysis folder is ever replaced; anything else in the way raises
+    :class:`~formcheck.errors.OutputError` before any work (:mod:`formcheck.destination`).
 
     ``baseline``: judge against this reference instead of the clip's first strides. ``video`` /
     ``report``: write overlay.mp4 / report.html. ``reuse``: load the landmarks saved in ``out`` when
@@ -53,7 +58,7 @@ def analyze(clip: str | Path, config: Config | None = None, out: str | Path | No
     already; the landmarks are the same).
     """
     clip, config = Path(clip), config or Config()
-    out_dir = Path(out) if out else default_output_dir(clip)
+    out_dir = output_folder(out, default_output_dir(clip), ANALYSIS, inputs=[clip])
     saved = load_saved_run(out_dir, clip, config) if reuse else None
     pose_progress = (lambda done, total: progress("pose", done, total)) if progress else None
     run = saved or run_pose(clip, config, progress=pose_progress, parallel=parallel)
@@ -61,7 +66,7 @@ def analyze(clip: str | Path, config: Config | None = None, out: str | Path | No
     if not (saved and baseline is None and _written_with(out_dir, config, video, report)):
         overlay_progress = (lambda done, total: progress("overlay", done, total)) if progress else None
         write_analysis(analysis, out_dir, video=video, report=report, progress=overlay_progress)
-    analysis.out_dir = out_dir.resolve()
+    analysis.out_dir = out_dir
     return analysis
 
 
@@ -147,7 +152,8 @@ def compare(early: str | Path | Analysis, late: str | Path | Analysis, config: C
             out: str | Path | None = None, *, video: bool = True, reuse: bool = True,
             progress: PhaseProgress | None = None) -> Comparison:
     """Compare an early clip with a late one, stride by stride, and write the comparison folder
-    (``out``, by default ``EARLY_vs_LATE.compare`` next to the late clip).
+    (``out``, by default ``EARLY_vs_LATE.compare`` next to the late clip; an existing folder that is
+    not formcheck's comparison folder gets ``EARLY_vs_LATE.compare`` inside it, as in :func:`analyze`).
 
     ``early`` / ``late``: clips (analysed with :func:`analyze`, re-using saved landmarks) or
     analyses already made. ``video``: write the side-by-side video. The returned comparison holds
@@ -157,11 +163,14 @@ def compare(early: str | Path | Analysis, late: str | Path | Analysis, config: C
     from formcheck.comparison_output import default_comparison_dir, write_comparison
 
     config = config or Config()
+    clips = [Path(a.info.path) if isinstance(a, Analysis) else Path(a) for a in (early, late)]
+    out_dir = output_folder(out, default_comparison_dir(*clips), COMPARISON, inputs=clips)
+    for clip in (a for a in (early, late) if not isinstance(a, Analysis)):  # each clip's own folder: refused
+        output_folder(None, default_output_dir(Path(clip)), ANALYSIS, inputs=[Path(clip)])  # before any work too
     early, late = (a if isinstance(a, Analysis) else analyze(a, config, reuse=reuse, progress=progress)
                    for a in (early, late))
     comparison = Comparison.from_measurements(early.measurements, late.measurements, Path(early.info.path).name,
                                               Path(late.info.path).name, config)
-    out_dir = Path(out) if out else default_comparison_dir(Path(early.info.path), Path(late.info.path))
     video_progress = (lambda done, total: progress("side by side", done, total)) if progress else None
     comparison.out_dir = write_comparison(comparison, early, late, out_dir, video=video, progress=video_progress)
     comparison.early, comparison.late = early, late

@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from formcheck.config import Config
-from formcheck.errors import FormcheckError
+from formcheck.destination import absolute, close_batch_folder, open_batch_folder
+from formcheck.errors import FormcheckError, OutputError
 from formcheck.pipeline import default_output_dir
 from formcheck.segments import Baseline
 
@@ -56,11 +57,39 @@ def output_dir_for(clip: Path, out: Path | None) -> Path:
     return Path(out) / default_output_dir(clip).name if out else default_output_dir(clip)
 
 
+def refuse_shared_folders(clips: list[Path], out: Path | None) -> None:
+    """Raise :class:`OutputError` when two of ``clips`` would write the same output folder (``run.mp4``
+    and ``run.mov``, or two ``run.mp4`` from different folders into one ``out``): the second would
+    replace the first's."""
+    seen: dict[Path, Path] = {}
+    for clip in clips:
+        folder = absolute(output_dir_for(clip, out))
+        if folder in seen:
+            raise OutputError(f"{seen[folder]} and {clip} would both write {folder.name}; rename one, or "
+                              "analyse them one at a time with -o")
+        seen[folder] = clip
+
+
 def analyze_many(clips: list[Path], config: Config, out: Path | None = None, *, jobs: int = 2,
                  baseline: Baseline | None = None, video: bool = True, report: bool = True, reuse: bool = True,
                  progress: Callable[[int, int], None] | None = None) -> list[ClipResult]:
     """Analyse ``clips`` with ``jobs`` worker processes; results in the order of ``clips``.
+    ``out``: the folder that takes one ``CLIP_STEM.formcheck`` per clip (made and marked as formcheck's
+    batch folder when new, removed again when no clip got through; a folder of yours is only added
+    to); None: each next to its clip. Each clip's folder follows the rules of a single clip
+    (:mod:`formcheck.destination`); one refused is that clip's error.
     ``progress(done, total)`` counts frames over all clips: searched for the runner, then drawn."""
+    refuse_shared_folders(clips, out)
+    made = open_batch_folder(out) if out else []
+    try:
+        return _run_pool(clips, config, out, jobs, baseline, video, report, reuse, progress)
+    finally:
+        close_batch_folder(made)
+
+
+def _run_pool(clips: list[Path], config: Config, out: Path | None, jobs: int, baseline: Baseline | None,
+              video: bool, report: bool, reuse: bool, progress: Callable[[int, int], None] | None) -> list[ClipResult]:
+    """The worker pool of :func:`analyze_many`."""
     context = multiprocessing.get_context("spawn")
     manager = context.Manager()  # its server process ignores Ctrl-C, so the queue and the flag outlive one
     events, interrupted = manager.Queue(), manager.Event()
@@ -85,7 +114,7 @@ def analyze_many(clips: list[Path], config: Config, out: Path | None = None, *, 
     try:
         with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
             parallel = min(jobs, len(clips)) < 2  # else the workers keep the cores busy already
-            futures = {pool.submit(_analyze_one, i, clip, config, output_dir_for(clip, out), baseline, video, report,
+            futures = {pool.submit(_analyze_one, i, clip, config, out, baseline, video, report,
                                    reuse, parallel, events, interrupted): i for i, clip in enumerate(clips)}
             try:
                 for future in as_completed(futures):
@@ -112,9 +141,10 @@ def _work(clip: Path, config: Config, video: bool) -> int:
     return -(-frames // config.pose.every) + (frames if video else 0)
 
 
-def _analyze_one(index: int, clip: Path, config: Config, out_dir: Path, baseline: Baseline | None, video: bool,
+def _analyze_one(index: int, clip: Path, config: Config, out: Path | None, baseline: Baseline | None, video: bool,
                  report: bool, reuse: bool, parallel: bool, events, interrupted) -> ClipResult:
     """One clip in a worker process; errors come back as a result, never as a crash of the batch.
+    ``out``: the batch folder (:func:`formcheck.api.analyze` writes ``CLIP_STEM.formcheck`` in it).
     ``parallel``: search the clip's parts at once (:func:`formcheck.api.analyze`).
     ``interrupted``: set on Ctrl-C (by the worker it interrupts, or the parent); a clip whose turn comes
     after it is not started (a worker may already hold the next clip when the parent is told)."""
@@ -126,7 +156,7 @@ def _analyze_one(index: int, clip: Path, config: Config, out_dir: Path, baseline
     if interrupted.is_set():
         return ClipResult(clip, None, None, error="not analysed: interrupted")
     try:
-        analysis = analyze(clip, config, out_dir, baseline=baseline, video=video, report=report, reuse=reuse,
+        analysis = analyze(clip, config, out, baseline=baseline, video=video, report=report, reuse=reuse,
                            progress=progress, parallel=parallel)
     except KeyboardInterrupt:
         interrupted.set()

@@ -35,7 +35,7 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback wh
 @app.command()
 def analyze(
     clips: Annotated[list[Path], typer.Argument(help="The video of the run (.mp4, .mov, ...); or several, or a folder of them.")],
-    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: CLIP_STEM.formcheck next to the clip]; with several clips, the folder that holds one CLIP_STEM.formcheck each.")] = None,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: CLIP_STEM.formcheck next to the clip]; with several clips, the folder that holds one CLIP_STEM.formcheck each. A folder that exists and is not a formcheck analysis folder (yours, '.') gets CLIP_STEM.formcheck inside it; only formcheck's own earlier output is ever replaced.")] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings to change (see formcheck.example.toml).")] = None,
     model: Annotated[Optional[str], typer.Option(help="Pose model: 'holistic' (with finger landmarks) or 'pose' (faster, no fingers).")] = None,
     max_height: Annotated[Optional[int], typer.Option(help="Analyse frames scaled down to at most this many pixels high (faster).")] = None,
@@ -89,7 +89,7 @@ def analyze(
 def compare(
     early: Annotated[Path, typer.Argument(help="A clip filmed early in the run (relaxed).")],
     late: Annotated[Path, typer.Argument(help="A clip filmed late in the run (when the cramps start).")],
-    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: EARLY_vs_LATE.compare next to the late clip].")] = None,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: EARLY_vs_LATE.compare next to the late clip]. A folder that exists and is not a formcheck comparison folder (yours, '.') gets EARLY_vs_LATE.compare inside it; only formcheck's own earlier output is ever replaced.")] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings to change (see formcheck.example.toml).")] = None,
     model: Annotated[Optional[str], typer.Option(help="Pose model: 'holistic' (with finger landmarks) or 'pose' (faster, no fingers).")] = None,
     max_height: Annotated[Optional[int], typer.Option(help="Analyse frames scaled down to at most this many pixels high (faster).")] = None,

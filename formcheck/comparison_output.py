@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from formcheck.comparison_plots import save_comparison_plots
+from formcheck.destination import COMPARISON
 from formcheck.output import atomic_output_dir, write_json
 from formcheck.overlay.side_by_side import render_side_by_side
 from formcheck.plot_files import PLOTS_DIR
@@ -34,7 +35,8 @@ def write_comparison(comparison: Comparison, early: Analysis, late: Analysis, ou
     """Write ``comparison.json``, ``comparison.csv``, ``plots/``, ``side_by_side.mp4`` (with
     ``video``) and ``compare.html`` into ``out_dir``; returns its absolute path."""
     out_dir = Path(out_dir)
-    with atomic_output_dir(out_dir) as staging:
+    inputs = [Path(early.info.path), Path(late.info.path)]
+    with atomic_output_dir(out_dir, COMPARISON, inputs) as staging:
         comparison.table.to_csv(staging / "comparison.csv", index=False)
         clips = {"early": _clip_facts(early), "late": _clip_facts(late)}
         write_json(staging / "comparison.json", {**comparison.to_dict(), "clips": clips})

@@ -33,3 +33,10 @@ class ConfigError(FormcheckError):
     """A configuration value or file is invalid."""
 
     exit_code = 6
+
+
+class OutputError(FormcheckError):
+    """The output folder cannot be written there: something that is not formcheck's own is in the
+    way, or writing failed (disk full, no permission)."""
+
+    exit_code = 7

@@ -1,10 +1,13 @@
-"""Writing an output folder atomically: it appears complete, or not at all.
+"""Writing an output folder atomically: it appears complete, or not at all, and only where it may.
 
-Everything is written into a hidden temporary folder beside the destination, which is moved into
-place only when all files are written. A crash or Ctrl-C leaves no folder that looks complete (the
-temporary one is removed), and an earlier result at the destination is replaced only on success.
-A run killed outright (SIGKILL, power loss) cannot remove its temporary folder: the next run writing
-the same destination does, once no live run holds it.
+Everything is written into a hidden temporary folder beside the destination, marked as formcheck's
+from the start (:mod:`formcheck.destination`), which is moved into place only when all files are
+written. An earlier result at the destination is replaced only when it is provably formcheck's own
+output of the same kind (checked before and again just before the move), and only on success: a
+failure (disk full, no permission, the folder gone) leaves it as it was, removes the temporary folder
+and the folders made above it, and says in one line what failed where. A run killed outright
+(SIGKILL, power loss) cannot remove its temporary folder: the next run writing the same destination
+does, once no live run holds it.
 """
 
 from __future__ import annotations
@@ -16,11 +19,14 @@ import re
 import shutil
 import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from formcheck.errors import FormcheckError
+from formcheck.destination import (
+    absolute, check_replaceable, make_folders, read_marker, remove_empty, write_marker,
+)
+from formcheck.errors import OutputError
 
 try:
     import fcntl
@@ -29,32 +35,70 @@ except ImportError:  # Windows: no flock, so a killed run's temporary folder is 
 
 
 @contextmanager
-def atomic_output_dir(final: Path) -> Iterator[Path]:
-    """Yield a fresh temporary folder; on success it replaces ``final``, on any error it is deleted."""
-    final = Path(final).resolve()
-    parent = final.parent
+def atomic_output_dir(final: Path, kind: str, inputs: Iterable[Path] = ()) -> Iterator[Path]:
+    """Yield a fresh temporary folder; on success it becomes ``final``, formcheck's ``kind`` of output
+    folder (:data:`~formcheck.destination.ANALYSIS`, ...), replacing an earlier one there; on any error it
+    is deleted and ``final`` is left as it was. ``inputs``: the clips being read, which ``final`` must
+    not hold. Raises :class:`~formcheck.errors.OutputError` when ``final`` is not formcheck's to replace
+    (:func:`~formcheck.destination.check_replaceable`; nothing is made then) or writing fails."""
+    final, inputs = absolute(final), tuple(inputs)
+    check_replaceable(final, kind, inputs)
+    made: list[Path] = []
+    staging = lock = None
     try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=parent))
-    except OSError as exc:
-        raise FormcheckError(f"cannot write to {parent} ({exc.strerror}); choose another folder with -o") from exc
-    lock = _lock(staging)
-    try:
-        _remove_stale_staging(final, staging)
+        made = make_folders(final.parent)
+        staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
+        lock = _lock(staging)
+        write_marker(staging, kind)
+        _remove_stale_staging(final, staging, kind)
         yield staging
-        if final.exists():
-            retired = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".old", dir=parent))
-            os.replace(final, retired / final.name)
-            os.replace(staging, final)
-            shutil.rmtree(retired, ignore_errors=True)
-        else:
-            os.replace(staging, final)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
+        write_marker(staging, kind, _files_in(staging))
+        check_replaceable(final, kind, inputs)  # again: the destination may have changed meanwhile
+        _move_into_place(staging, final)
+    except BaseException as exc:
+        if staging is not None:  # made by mkdtemp above: this run's own
+            shutil.rmtree(staging, ignore_errors=True)
+        remove_empty(made)
+        if isinstance(exc, OSError) and _is_writing(exc, final.parent):
+            raise OutputError(f"could not write {final}: {exc.strerror or exc}"
+                              + (f" ({exc.filename})" if exc.filename else "")
+                              + "; nothing there was changed. Free some space, or choose another folder "
+                              "with -o") from exc
         raise
     finally:
         if lock is not None:
             os.close(lock)
+
+
+def _files_in(folder: Path) -> list[str]:
+    """Every file under ``folder``, relative and ``/``-separated."""
+    return [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+
+
+def _move_into_place(staging: Path, final: Path) -> None:
+    """Rename ``staging`` to ``final``. An earlier folder there (proven formcheck's own by the caller)
+    is first renamed aside, put back if the second rename fails, and deleted once it succeeded."""
+    if not os.path.lexists(final):
+        os.replace(staging, final)
+        return
+    retired = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".old", dir=final.parent))
+    os.replace(final, retired / final.name)
+    try:
+        os.replace(staging, final)
+    except BaseException:
+        os.replace(retired / final.name, final)  # the earlier result, back where it was
+        os.rmdir(retired)
+        raise
+    shutil.rmtree(retired, ignore_errors=True)  # made above, holding only the earlier result
+
+
+def _is_writing(error: OSError, parent: Path) -> bool:
+    """The error came from writing the output (no file named, or one in ``parent``), not from
+    reading the clip."""
+    if not error.filename:
+        return True
+    named = Path(os.fsdecode(error.filename))
+    return named.is_absolute() and parent in named.parents
 
 
 def _lock(folder: Path) -> int | None:
@@ -74,10 +118,11 @@ def _lock(folder: Path) -> int | None:
     return fd
 
 
-def _remove_stale_staging(final: Path, own: Path) -> None:
+def _remove_stale_staging(final: Path, own: Path, kind: str) -> None:
     """Delete the temporary folders that killed runs writing ``final`` left beside it: named like
-    ``own`` (``.NAME.<8 random characters>.partial``, NAME exactly ``final``'s), last changed before
-    ``own`` was made, and locked by no live run. Other names, and runs still writing, are untouched."""
+    ``own`` (``.NAME.<8 random characters>.partial``, NAME exactly ``final``'s), a folder (not a link),
+    marked as formcheck's ``kind`` of output, last changed before ``own`` was made, and locked by no
+    live run. Anything else, and runs still writing, are untouched."""
     pattern = re.compile(re.escape(f".{final.name}.") + r"[a-z0-9_]{8}" + re.escape(".partial"))
     started = own.stat().st_mtime_ns
     for path in final.parent.iterdir():
@@ -88,6 +133,9 @@ def _remove_stale_staging(final: Path, own: Path) -> None:
         except OSError:  # gone meanwhile: its run finished
             continue
         if not stat.S_ISDIR(info.st_mode) or info.st_mtime_ns >= started:
+            continue
+        marker = read_marker(path)
+        if marker is None or marker.kind != kind:
             continue
         lock = _lock(path)
         if lock is not None:

@@ -24,6 +24,7 @@ from formcheck.geometry import body_scale
 from formcheck.landmarks import HAND_SIDES, POSE_GROUPS, POSE_INDEX
 from formcheck.memory import release_free_memory
 from formcheck.metrics import METRIC_COLUMNS, coverage, frame_metrics
+from formcheck.destination import ANALYSIS
 from formcheck.output import atomic_output_dir, write_json
 from formcheck.plot_files import PLOTS_DIR, measured_metrics, plot_paths
 from formcheck.pose import PoseEstimator
@@ -315,10 +316,11 @@ def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report
     segments (CSV), the strides found, the baseline used and ``summary.json``; with ``video`` the annotated
     ``overlay.mp4`` (``progress`` follows its frames); with ``report`` the plots (``plots/``) and
     the ``report.html`` page that shows it all. The plots are drawn in a child process while the
-    overlay is written, where one can be forked (:mod:`formcheck.beside`), else after it."""
+    overlay is written, where one can be forked (:mod:`formcheck.beside`), else after it.
+    ``out_dir`` is replaced only when it is formcheck's own analysis folder (:mod:`formcheck.output`)."""
     out_dir = Path(out_dir)
     m = analysis.measurements
-    with atomic_output_dir(out_dir) as staging:
+    with atomic_output_dir(out_dir, ANALYSIS, inputs=[Path(analysis.info.path)]) as staging:
         analysis.raw_track.save(staging / "track_raw")
         analysis.track.save(staging / "track_smooth")
         m.frame_metrics.to_csv(staging / "frame_metrics.csv", index=False)

@@ -28,6 +28,7 @@ import pandas as pd
 import pytest
 
 from formcheck.config import Config
+from formcheck.destination import ANALYSIS, COMPARISON, write_marker
 from formcheck.errors import VideoError
 from formcheck.output import atomic_output_dir
 from tests.clips import (
@@ -372,17 +373,20 @@ def test_a_crash_while_writing_leaves_only_a_hidden_partial_folder_that_the_reru
 def test_only_stale_partial_folders_of_the_same_output_are_removed(tmp_path):
     out = tmp_path / "out"
     names = [".out.deadrun1.partial", ".out.liverun1.partial", ".out.newerrun.partial",
-             ".out.formcheck.deadrun2.partial", ".other.deadrun3.partial"]
+             ".out.formcheck.deadrun2.partial", ".other.deadrun3.partial", ".out.usersdir.partial",
+             ".out.comparis.partial"]
     for name in names:
         (tmp_path / name).mkdir()
         (tmp_path / name / "track_raw.csv").write_text("time_s\n")
+        if name != ".out.usersdir.partial":  # named like formcheck's, but not marked as its own: kept
+            write_marker(tmp_path / name, COMPARISON if "comparis" in name else ANALYSIS)
     for name in names[:2] + names[3:]:  # made by runs started an hour ago
         os.utime(tmp_path / name, (time.time() - 3600,) * 2)
     os.utime(tmp_path / names[2], (time.time() + 3600,) * 2)  # changed after this run began
     live = os.open(tmp_path / names[1], os.O_RDONLY)
     fcntl.flock(live, fcntl.LOCK_EX)  # a run still writing holds its folder's lock
     try:
-        with atomic_output_dir(out) as staging:
+        with atomic_output_dir(out, ANALYSIS) as staging:
             (staging / "summary.json").write_text("{}")
     finally:
         os.close(live)
