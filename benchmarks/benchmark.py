@@ -69,6 +69,8 @@ from fractions import Fraction
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
+#: The first line of the report; ``--out`` overwrites only a file that starts with it.
+REPORT_TITLE = "# formcheck benchmark"
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO.parent / "shared" / "sample_videos"
 DEFAULT_CLIP = "run01"
@@ -622,6 +624,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     clip = resolve_clip(args.clip)
+    if args.out and args.out.exists() and not (
+            args.out.is_file() and args.out.read_text(errors="replace").startswith(REPORT_TITLE)):
+        raise SystemExit(f"--out {args.out}: exists and is not a report of this benchmark, so it is not "
+                         "overwritten; give a new file name")
     work = (args.tmp or Path(tempfile.gettempdir()) / "formcheck-benchmark").resolve()
     if work == REPO or REPO in work.parents:
         raise SystemExit(f"--tmp {work}: must be outside the project {REPO}")
@@ -638,7 +644,7 @@ def main(argv: list[str] | None = None) -> None:
     config = session / "reanalysis.toml"
     config.write_text(REANALYSIS_TOML)
 
-    header = ["# formcheck benchmark", ""] + machine_facts()
+    header = [REPORT_TITLE, ""] + machine_facts()
     frames = count_frames(clip)
     header += [f"- clip: {clip.name}: {frames} frames; repeats {args.repeats} (medians)"
                + (f"; long clip runs {args.long_repeats}" if any(v.kind == "long" for v in variants) else ""),
