@@ -608,6 +608,14 @@ def select(args: argparse.Namespace) -> list[Variant]:
     return [v for v in VARIANTS if v.kind != "long" or args.long]
 
 
+def is_report(path: Path) -> bool:
+    """``path`` is a plain file whose first line is :data:`REPORT_TITLE` (an earlier report of this script)."""
+    if path.is_symlink() or not path.is_file():
+        return False
+    with open(path, errors="replace") as f:
+        return f.readline().rstrip() == REPORT_TITLE
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
@@ -624,8 +632,7 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
 
     clip = resolve_clip(args.clip)
-    if args.out and args.out.exists() and not (
-            args.out.is_file() and args.out.read_text(errors="replace").startswith(REPORT_TITLE)):
+    if args.out and os.path.lexists(args.out) and not is_report(args.out):
         raise SystemExit(f"--out {args.out}: exists and is not a report of this benchmark, so it is not "
                          "overwritten; give a new file name")
     work = (args.tmp or Path(tempfile.gettempdir()) / "formcheck-benchmark").resolve()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from formcheck.camera import CameraMotion
 from formcheck.config import Config
 from formcheck.destination import ANALYSIS, COMPARISON, output_folder
-from formcheck.errors import TrackError
+from formcheck.errors import OutputError, TrackError
 from formcheck.pipeline import (
     Analysis, CleanedTrack, PoseRun, analysis_from_run, default_output_dir, file_sha256, run_pose, write_analysis,
 )
@@ -165,8 +165,11 @@ def compare(early: str | Path | Analysis, late: str | Path | Analysis, config: C
     config = config or Config()
     clips = [Path(a.info.path) if isinstance(a, Analysis) else Path(a) for a in (early, late)]
     out_dir = output_folder(out, default_comparison_dir(*clips), COMPARISON, inputs=clips)
-    for clip in (a for a in (early, late) if not isinstance(a, Analysis)):  # each clip's own folder: refused
-        output_folder(None, default_output_dir(Path(clip)), ANALYSIS, inputs=[Path(clip)])  # before any work too
+    # Each clip's own analysis folder is checked before any work too, and must not be the comparison's.
+    for clip in (Path(a) for a in (early, late) if not isinstance(a, Analysis)):
+        if output_folder(None, default_output_dir(clip), ANALYSIS, inputs=[clip]) == out_dir:
+            raise OutputError(f"{out} is where {clip.name}'s own analysis folder goes; give the comparison "
+                              "another folder name with -o")
     early, late = (a if isinstance(a, Analysis) else analyze(a, config, reuse=reuse, progress=progress)
                    for a in (early, late))
     comparison = Comparison.from_measurements(early.measurements, late.measurements, Path(early.info.path).name,

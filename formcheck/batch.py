@@ -64,6 +64,8 @@ def refuse_shared_folders(clips: list[Path], out: Path | None) -> None:
     seen: dict[Path, Path] = {}
     for clip in clips:
         folder = absolute(output_dir_for(clip, out))
+        if folder in seen and absolute(seen[folder]) == absolute(clip):
+            raise OutputError(f"{clip} is given twice; name each clip once")
         if folder in seen:
             raise OutputError(f"{seen[folder]} and {clip} would both write {folder.name}; rename one, or "
                               "analyse them one at a time with -o")
@@ -144,7 +146,8 @@ def _work(clip: Path, config: Config, video: bool) -> int:
 def _analyze_one(index: int, clip: Path, config: Config, out: Path | None, baseline: Baseline | None, video: bool,
                  report: bool, reuse: bool, parallel: bool, events, interrupted) -> ClipResult:
     """One clip in a worker process; errors come back as a result, never as a crash of the batch.
-    ``out``: the batch folder (:func:`formcheck.api.analyze` writes ``CLIP_STEM.formcheck`` in it).
+    ``out``: the batch folder (:func:`formcheck.api.analyze` writes ``CLIP_STEM.formcheck`` in it), or
+    None (next to the clip).
     ``parallel``: search the clip's parts at once (:func:`formcheck.api.analyze`).
     ``interrupted``: set on Ctrl-C (by the worker it interrupts, or the parent); a clip whose turn comes
     after it is not started (a worker may already hold the next clip when the parent is told)."""

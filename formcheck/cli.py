@@ -35,7 +35,7 @@ Debug = Annotated[bool, typer.Option("--debug", help="Show the full traceback wh
 @app.command()
 def analyze(
     clips: Annotated[list[Path], typer.Argument(help="The video of the run (.mp4, .mov, ...); or several, or a folder of them.")],
-    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: CLIP_STEM.formcheck next to the clip]; with several clips, the folder that holds one CLIP_STEM.formcheck each. A folder that exists and is not a formcheck analysis folder (yours, '.') gets CLIP_STEM.formcheck inside it; only formcheck's own earlier output is ever replaced.")] = None,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: CLIP_STEM.formcheck next to the clip]; with several clips, the folder that holds one CLIP_STEM.formcheck each. A folder of yours that exists ('.', 'runs/') gets CLIP_STEM.formcheck inside it; only formcheck's own earlier output is ever replaced.")] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings to change (see formcheck.example.toml).")] = None,
     model: Annotated[Optional[str], typer.Option(help="Pose model: 'holistic' (with finger landmarks) or 'pose' (faster, no fingers).")] = None,
     max_height: Annotated[Optional[int], typer.Option(help="Analyse frames scaled down to at most this many pixels high (faster).")] = None,
@@ -54,12 +54,16 @@ def analyze(
     there for the same clip and pose settings are re-used, so trying new thresholds takes seconds."""
     from formcheck.api import analyze as analyze_clip
     from formcheck.batch import analyze_many, expand_clips
+    from formcheck.destination import ANALYSIS, output_folder
+    from formcheck.pipeline import default_output_dir
     from formcheck.quality import in_view_line
 
     def run() -> None:
         config = _with_overrides(_config(config_file, model, max_height, video_height, every), "follow", person=person)
-        reference = _load_baseline(baseline, config) if baseline else None
         paths = expand_clips(clips)
+        if len(paths) == 1 and not clips[0].is_dir():  # refused here, not after the baseline's analysis
+            output_folder(out, default_output_dir(paths[0]), ANALYSIS, inputs=paths)
+        reference = _load_baseline(baseline, config) if baseline else None
         if len(paths) > 1 or clips[0].is_dir():
             with _progress_bar(f"{len(paths)} clips") as progress:
                 results = analyze_many(paths, config, out, jobs=jobs, baseline=reference, video=video,
@@ -89,7 +93,7 @@ def analyze(
 def compare(
     early: Annotated[Path, typer.Argument(help="A clip filmed early in the run (relaxed).")],
     late: Annotated[Path, typer.Argument(help="A clip filmed late in the run (when the cramps start).")],
-    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: EARLY_vs_LATE.compare next to the late clip]. A folder that exists and is not a formcheck comparison folder (yours, '.') gets EARLY_vs_LATE.compare inside it; only formcheck's own earlier output is ever replaced.")] = None,
+    out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: EARLY_vs_LATE.compare next to the late clip]. A folder of yours that exists ('.', 'runs/') gets EARLY_vs_LATE.compare inside it; only formcheck's own earlier output is ever replaced.")] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings to change (see formcheck.example.toml).")] = None,
     model: Annotated[Optional[str], typer.Option(help="Pose model: 'holistic' (with finger landmarks) or 'pose' (faster, no fingers).")] = None,
     max_height: Annotated[Optional[int], typer.Option(help="Analyse frames scaled down to at most this many pixels high (faster).")] = None,
@@ -267,15 +271,20 @@ def _run(job: Callable[[], None], debug: bool) -> None:
     try:
         job()
     except FormcheckError as exc:
-        console.print(f"formcheck: error: {exc}", markup=False, highlight=False, soft_wrap=True)
+        console.print(f"formcheck: error: {_printable(str(exc))}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         console.print("formcheck: interrupted; no output folder was left half-written", markup=False)
         raise typer.Exit(130) from None
     except Exception as exc:  # a bug: say so in one line, the traceback is behind --debug
-        console.print(f"formcheck: internal error: {type(exc).__name__}: {exc} (run again with --debug "
+        console.print(f"formcheck: internal error: {type(exc).__name__}: {_printable(str(exc))} (run again with --debug "
                       "for the traceback, and please report it)", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
+
+
+def _printable(text: str) -> str:
+    """``text`` with what cannot be printed as UTF-8 (the undecodable bytes of a file name) escaped."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 def main() -> None:

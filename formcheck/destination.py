@@ -7,10 +7,12 @@ holds nothing but those files. Everything else is refused, untouched: a file (th
 symbolic link, a folder without a marker, a folder holding other files, the folder being worked in
 or one above it, a folder that holds an input clip.
 
-``-o`` naming an existing folder that is not an output folder of that kind (a folder of the user's,
-``.``, ``..``, a batch folder) means "put it in there": the output becomes ``FOLDER/CLIP_STEM.formcheck``
-(or ``FOLDER/EARLY_vs_LATE.compare``), as a batch does with each clip. Nothing already in that folder
-changes.
+The marker also records each file's size and modification time, so a file formcheck wrote and the
+user then changed (notes added to ``segments.csv``) counts as theirs. ``-o`` naming an existing folder
+that has no marker (a folder of the user's, ``.``, ``..``) or is a batch folder means "put it in
+there": the output becomes ``FOLDER/CLIP_STEM.formcheck`` (or ``FOLDER/EARLY_vs_LATE.compare``), as a
+batch does with each clip; nothing already in that folder changes. An output folder of another kind,
+or one written by an older formcheck (no marker), is refused rather than written into.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import json
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import version
 from pathlib import Path, PurePosixPath
 
@@ -38,10 +40,12 @@ SHOWN_ENTRIES = 3
 @dataclass(frozen=True)
 class Marker:
     """What a folder's marker says: its ``kind`` and the files formcheck wrote in it (paths relative to
-    the folder, ``/``-separated; None while the folder is still being written)."""
+    the folder, ``/``-separated; None while the folder is still being written), each with the
+    (size in bytes, modification time in ns) it had then (``stamps``; empty for an older marker)."""
 
     kind: str
     files: tuple[str, ...] | None
+    stamps: dict[str, tuple[int, int]] = field(default_factory=dict)
 
 
 def read_marker(folder: Path) -> Marker | None:
@@ -57,17 +61,30 @@ def read_marker(folder: Path) -> Marker | None:
     if (not isinstance(data, dict) or data.get("tool") != "formcheck" or data.get("format") != MARKER_FORMAT
             or data.get("kind") not in KIND_NAMES):
         return None
-    files = data.get("files")
+    files, stamps = data.get("files"), data.get("stamps", {})
     if files is not None and not (isinstance(files, list) and all(isinstance(f, str) for f in files)):
         return None
-    return Marker(data["kind"], None if files is None else tuple(files))
+    try:
+        stamps = {str(name): (int(size), int(mtime)) for name, (size, mtime) in stamps.items()}
+    except (AttributeError, TypeError, ValueError):
+        return None
+    return Marker(data["kind"], None if files is None else tuple(files), stamps)
 
 
 def write_marker(folder: Path, kind: str, files: Iterable[str] | None = None) -> None:
-    """Mark ``folder`` as formcheck's ``kind`` of output folder holding ``files`` (None: being written)."""
+    """Mark ``folder`` as formcheck's ``kind`` of output folder holding ``files`` (relative paths, as
+    they are now: their size and modification time are recorded; None: still being written)."""
+    folder = Path(folder)
+    names = None if files is None else sorted(files)
     data = {"tool": "formcheck", "kind": kind, "format": MARKER_FORMAT, "formcheck_version": version("formcheck"),
-            "files": None if files is None else sorted(files)}
-    (Path(folder) / MARKER_NAME).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+            "files": names, "stamps": {name: _stamp(folder / name) for name in names or () if name != MARKER_NAME}}
+    (folder / MARKER_NAME).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
+
+
+def _stamp(path: Path) -> tuple[int, int]:
+    """(size in bytes, modification time in ns) of a file."""
+    info = path.lstat()
+    return info.st_size, info.st_mtime_ns
 
 
 def absolute(path: Path) -> Path:
@@ -90,20 +107,38 @@ def output_folder(out: Path | None, default: Path, kind: str, inputs: Iterable[P
     target = Path(default if out is None else out)
     if out is not None and target.is_dir():
         marker = read_marker(target)
-        if marker is None or marker.kind == BATCH:
+        if (marker is None and not _older_output(target)) or (marker is not None and marker.kind == BATCH):
             target = target / Path(default).name
-    check_replaceable(absolute(target), kind, inputs, shown=target)
+    check_replaceable(absolute(target), kind, inputs, shown=target, named=out is not None)
+    _check_writable_above(absolute(target))
     return absolute(target)
 
 
-def check_replaceable(final: Path, kind: str, inputs: Iterable[Path] = (), shown: Path | None = None) -> None:
+def _check_writable_above(target: Path) -> None:
+    """Raise :class:`OutputError` when the nearest existing folder above ``target`` is not a folder or
+    cannot be written into (checked before any work, so a refusal does not wait for the pose model)."""
+    above = target.parent
+    while not os.path.lexists(above):
+        above = above.parent
+    if not above.is_dir():
+        raise OutputError(f"{above} is a file, not a folder, so {target} cannot be made there; give another "
+                          "folder with -o")
+    if not os.access(above, os.W_OK | os.X_OK):
+        raise OutputError(f"cannot write into {above} (no permission, or a read-only disk); choose a folder "
+                          "you can write to with -o")
+
+
+def check_replaceable(final: Path, kind: str, inputs: Iterable[Path] = (), shown: Path | None = None,
+                      named: bool = True) -> None:
     """Raise :class:`OutputError` unless ``final`` (absolute) is absent, or is formcheck's ``kind`` of
-    output folder holding nothing but what it wrote, is neither the current folder nor above it, and
-    holds none of ``inputs``. The message names the path as ``shown`` (default ``final``)."""
+    output folder holding nothing but what it wrote, unchanged since, is neither the current folder
+    nor above it, and holds none of ``inputs``. The message names the path as ``shown`` (default
+    ``final``) and, with ``named`` False (the default place, no ``-o``), does not suggest leaving
+    ``-o`` out."""
     name = str(shown if shown is not None else final)
     try:
         info = final.lstat()
-    except FileNotFoundError:
+    except (FileNotFoundError, NotADirectoryError):  # nothing there (a file above it is refused elsewhere)
         return
     except OSError as exc:
         raise OutputError(f"cannot look at {name} ({exc.strerror}); give another folder with -o") from exc
@@ -117,7 +152,7 @@ def check_replaceable(final: Path, kind: str, inputs: Iterable[Path] = (), shown
                           "Give a new folder name with -o")
     marker = read_marker(final)
     if marker is None:
-        raise OutputError(_not_ours(final, name))
+        raise OutputError(_not_ours(final, name, named))
     if marker.kind != kind:
         wanted = ("an " if kind == ANALYSIS else "a ") + KIND_NAMES[kind]
         raise OutputError(f"{name} is formcheck's {KIND_NAMES[marker.kind]}, not {wanted}: formcheck will not "
@@ -129,27 +164,42 @@ def check_replaceable(final: Path, kind: str, inputs: Iterable[Path] = (), shown
     if final == here or final in here.parents:
         raise OutputError(f"{name} is the folder you are working in (or holds it), so formcheck will not replace "
                           "it. Change to another folder, or give a new folder name with -o")
-    foreign = foreign_entries(final, marker)
+    try:
+        foreign = foreign_entries(final, marker)
+    except OSError as exc:
+        raise OutputError(f"cannot look inside {name} ({exc.strerror}: {exc.filename}), so formcheck will not "
+                          "replace it. Give a new folder name with -o") from exc
     if foreign:
         listed = ", ".join(foreign[:SHOWN_ENTRIES]) + (", ..." if len(foreign) > SHOWN_ENTRIES else "")
         raise OutputError(f"{name} is formcheck's {KIND_NAMES[kind]}, but it also holds what formcheck did not "
-                          f"write there ({listed}), so formcheck will not replace it. Move those out, or give a "
-                          "new folder name with -o")
+                          f"write there or what changed since ({listed}), so formcheck will not replace it. Move "
+                          "those out, or give a new folder name with -o")
 
 
 def foreign_entries(folder: Path, marker: Marker) -> list[str]:
-    """Paths in ``folder`` (relative, ``/``-separated) that ``marker`` does not list as formcheck's: any
-    symbolic link or special file, any file or folder not written there (at most one more than
-    :data:`SHOWN_ENTRIES`); every entry, when the marker lists no files."""
+    """Paths in ``folder`` (relative, ``/``-separated) that are not formcheck's as ``marker`` lists them:
+    any symbolic link or special file, any file or folder not written there, any file whose size or
+    modification time changed since; every entry but the marker when the marker lists no files.
+    Stops after the first folder that brings the count over :data:`SHOWN_ENTRIES`. Raises
+    ``OSError`` when a folder inside cannot be listed (what it holds is unknown)."""
     files = set(marker.files or ()) | {MARKER_NAME}
     folders = {str(parent) for name in files for parent in PurePosixPath(name).parents if str(parent) != "."}
     foreign: list[str] = []
-    for root, dirnames, filenames in os.walk(folder):  # links are listed, never followed
+
+    def unreadable(error: OSError) -> None:
+        raise error
+
+    for root, dirnames, filenames in os.walk(folder, onerror=unreadable):  # links are listed, never followed
         here = Path(root)
         for entry in dirnames + filenames:
             relative = (here / entry).relative_to(folder).as_posix()
-            mode = (here / entry).lstat().st_mode
-            ours = relative in folders if stat.S_ISDIR(mode) else stat.S_ISREG(mode) and relative in files
+            info = (here / entry).lstat()
+            if stat.S_ISDIR(info.st_mode):
+                ours = relative in folders
+            else:
+                ours = (stat.S_ISREG(info.st_mode) and relative in files
+                        and marker.stamps.get(relative, (info.st_size, info.st_mtime_ns))
+                        == (info.st_size, info.st_mtime_ns))
             if not ours:
                 foreign.append(relative)
         if len(foreign) > SHOWN_ENTRIES:
@@ -158,15 +208,16 @@ def foreign_entries(folder: Path, marker: Marker) -> list[str]:
     return foreign
 
 
-def make_folders(folder: Path) -> list[Path]:
-    """Make ``folder`` and any missing folder above it; return those made, deepest first."""
+def make_folders(folder: Path, made: list[Path]) -> None:
+    """Make ``folder`` and any missing folder above it, inserting each one made at the front of
+    ``made`` (deepest first), also when a later one fails."""
     missing = []
     while not os.path.lexists(folder):
         missing.append(folder)
         folder = folder.parent
     for path in reversed(missing):
         path.mkdir()
-    return missing
+        made.insert(0, path)
 
 
 def remove_empty(folders: Iterable[Path]) -> None:
@@ -192,12 +243,17 @@ def open_batch_folder(out: Path) -> list[Path]:
                               "clip into a folder of its own. Give a new folder name with -o")
         return []
     if os.path.lexists(out):
-        raise OutputError(f"{out} is a file, not a folder: a batch writes one folder per clip into a folder. "
+        what = "a broken symbolic link" if out.is_symlink() else "a file"
+        raise OutputError(f"{out} is {what}, not a folder: a batch writes one folder per clip into a folder. "
                           "Give a new folder name with -o")
+    made: list[Path] = []
     try:
-        made = make_folders(absolute(out))
+        make_folders(absolute(out), made)
         write_marker(out, BATCH, files=[])
     except OSError as exc:
+        if made:
+            (made[0] / MARKER_NAME).unlink(missing_ok=True)  # written just now, if at all
+        remove_empty(made)
         raise OutputError(f"cannot make the folder {out} ({exc.strerror}); choose another folder with -o") from exc
     return made
 
@@ -215,15 +271,27 @@ def _within(path: Path, folder: Path) -> bool:
     return any(p == folder or folder in p.parents for p in (absolute(path), Path(path).resolve()))
 
 
-def _not_ours(folder: Path, name: str) -> str:
-    """Why ``folder`` (shown as ``name``), which has no marker, is not replaced."""
+def _older_output(folder: Path) -> bool:
+    """``folder`` looks like an output folder of a formcheck from before the markers (its summary.json
+    names a formcheck version)."""
     try:
-        older = "formcheck_version" in json.loads((folder / "summary.json").read_text(encoding="utf-8"))
+        return "formcheck_version" in json.loads((folder / "summary.json").read_text(encoding="utf-8"))
     except (OSError, ValueError, TypeError):
-        older = False
-    if older:
+        return False
+
+
+def _not_ours(folder: Path, name: str, named: bool) -> str:
+    """Why ``folder`` (shown as ``name``), which has no marker, is not replaced; ``named``: it was given
+    with ``-o`` (else it is the default place)."""
+    if _older_output(folder):
         return (f"{name} looks like the output of an older formcheck, which left no marker to prove it, so "
                 "formcheck will not replace it. Delete it yourself if you no longer need it, or give a new "
                 "folder name with -o")
-    return (f"{name} is not a formcheck output folder: it holds your files. Give a new folder name with -o, "
-            "or leave -o out")
+    try:
+        empty = not any(folder.iterdir())
+    except OSError:
+        empty = False
+    what = "an empty folder formcheck did not make" if empty else "not a formcheck output folder: it holds your files"
+    fix = "Give a new folder name with -o, or leave -o out" if named else \
+        "Rename or move it, or give another folder with -o"
+    return f"{name} is {what}. {fix}"

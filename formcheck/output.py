@@ -12,6 +12,7 @@ does, once no live run holds it.
 
 from __future__ import annotations
 
+import errno
 import json
 import math
 import os
@@ -46,33 +47,45 @@ def atomic_output_dir(final: Path, kind: str, inputs: Iterable[Path] = ()) -> It
     made: list[Path] = []
     staging = lock = None
     try:
-        made = make_folders(final.parent)
-        staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
-        lock = _lock(staging)
-        write_marker(staging, kind)
+        try:
+            make_folders(final.parent, made)
+            staging = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".partial", dir=final.parent))
+            lock = _lock(staging)
+            write_marker(staging, kind)
+        except OSError as exc:  # nothing is written yet: every error here is about the destination
+            raise OutputError(f"cannot make the output folder {final} ({exc.strerror}: {exc.filename}); "
+                              f"{_advice(exc)}") from exc
         _remove_stale_staging(final, staging, kind)
         yield staging
-        write_marker(staging, kind, _files_in(staging))
+        write_marker(staging, kind, files_in(staging))
         check_replaceable(final, kind, inputs)  # again: the destination may have changed meanwhile
         _move_into_place(staging, final)
     except BaseException as exc:
         if staging is not None:  # made by mkdtemp above: this run's own
             shutil.rmtree(staging, ignore_errors=True)
         remove_empty(made)
-        if isinstance(exc, OSError) and _is_writing(exc, final.parent):
+        if isinstance(exc, OSError) and staging is not None and _is_writing(exc, staging, final):
             raise OutputError(f"could not write {final}: {exc.strerror or exc}"
                               + (f" ({exc.filename})" if exc.filename else "")
-                              + "; nothing there was changed. Free some space, or choose another folder "
-                              "with -o") from exc
+                              + f"; nothing there was changed. {_advice(exc)}") from exc
         raise
     finally:
         if lock is not None:
             os.close(lock)
 
 
-def _files_in(folder: Path) -> list[str]:
+def files_in(folder: Path) -> list[str]:
     """Every file under ``folder``, relative and ``/``-separated."""
-    return [p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file()]
+    return sorted(p.relative_to(folder).as_posix() for p in folder.rglob("*") if p.is_file())
+
+
+def _advice(error: OSError) -> str:
+    """What to do about a failed write, by its cause."""
+    if error.errno == errno.ENOSPC:
+        return "Free some space, or choose another folder with -o"
+    if error.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return "Choose a folder you can write to with -o"
+    return "Choose another folder with -o"
 
 
 def _move_into_place(staging: Path, final: Path) -> None:
@@ -92,13 +105,13 @@ def _move_into_place(staging: Path, final: Path) -> None:
     shutil.rmtree(retired, ignore_errors=True)  # made above, holding only the earlier result
 
 
-def _is_writing(error: OSError, parent: Path) -> bool:
-    """The error came from writing the output (no file named, or one in ``parent``), not from
-    reading the clip."""
+def _is_writing(error: OSError, staging: Path, final: Path) -> bool:
+    """The error came from writing the output (no file named, or one in ``staging``, or ``final``),
+    not from reading the clip."""
     if not error.filename:
         return True
     named = Path(os.fsdecode(error.filename))
-    return named.is_absolute() and parent in named.parents
+    return named in (staging, final) or staging in named.parents
 
 
 def _lock(folder: Path) -> int | None:

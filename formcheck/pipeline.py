@@ -19,13 +19,13 @@ import pandas as pd
 from formcheck.beside import beside
 from formcheck.camera import WINDOW_S, CameraMotion, pan_warnings
 from formcheck.config import Config
+from formcheck.destination import ANALYSIS
 from formcheck.errors import NoPersonError
 from formcheck.geometry import body_scale
 from formcheck.landmarks import HAND_SIDES, POSE_GROUPS, POSE_INDEX
 from formcheck.memory import release_free_memory
 from formcheck.metrics import METRIC_COLUMNS, coverage, frame_metrics
-from formcheck.destination import ANALYSIS
-from formcheck.output import atomic_output_dir, write_json
+from formcheck.output import atomic_output_dir, files_in, write_json
 from formcheck.plot_files import PLOTS_DIR, measured_metrics, plot_paths
 from formcheck.pose import PoseEstimator
 from formcheck.pose_pass import Part, parts_of, search_clip
@@ -340,8 +340,7 @@ def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report
 
             write_report(analysis, staging, OVERLAY_NAME if video else None,
                          [path.relative_to(staging).as_posix() for path in plots])
-        files = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
-        write_json(staging / "summary.json", {**analysis.summary, "files": sorted(files + ["summary.json"])})
+        write_json(staging / "summary.json", {**analysis.summary, "files": sorted(files_in(staging) + ["summary.json"])})
     return out_dir.resolve()
 
 

@@ -2,6 +2,7 @@
 
 import dataclasses
 import json
+import os
 import re
 
 import numpy as np
@@ -95,6 +96,14 @@ def test_a_new_threshold_reuses_the_saved_clean_track_and_strides_and_gets_the_s
     assert again.summary["left_right_swaps"] == afresh.summary["left_right_swaps"]
 
 
+def damaged_on_disk(path):
+    """Overwrite ``path`` with unreadable bytes of the same size and modification time: damage done by
+    the disk, not an edit of the user's (which would make formcheck refuse to replace the folder)."""
+    info = path.stat()
+    path.write_bytes(b"\x00" * info.st_size)
+    os.utime(path, ns=(info.st_atime_ns, info.st_mtime_ns))
+
+
 def test_saved_stages_are_made_again_when_their_settings_change_or_their_files_are_gone(strided_clip, tmp_path):
     out = tmp_path / "out"
     formcheck.analyze(strided_clip, FAST, out=out, video=False, report=False)
@@ -110,7 +119,7 @@ def test_saved_stages_are_made_again_when_their_settings_change_or_their_files_a
     summary = formcheck.analyze(strided_clip, smoother, out=out, video=False, report=False).summary
     assert summary["pose_reused"] and not summary["cleaning_reused"] and not summary["strides_reused"]
 
-    (out / "track_smooth.csv").write_text("damaged")
+    damaged_on_disk(out / "track_smooth.csv")
     summary = formcheck.analyze(strided_clip, with_segments(smoother, noise_factor=0.5), out=out, video=False,
                                 report=False).summary
     assert summary["pose_reused"] and not summary["cleaning_reused"]

@@ -145,6 +145,41 @@ def test_rerunning_into_formchecks_own_folder_replaces_it_and_leaves_nothing_els
     assert snapshot(home) == before and outputs(home) == ["runs/clip.formcheck"]  # no .partial, no .old
 
 
+@pytest.mark.slow
+def test_a_file_the_user_changed_in_formchecks_folder_is_theirs_and_stops_the_rerun(runs):
+    first = run_cli("analyze", "clip.mp4", *FAST, cwd=runs)
+    assert first.returncode == 0, first.stderr
+    segments = runs / "clip.formcheck" / "segments.csv"
+    with open(segments, "a") as f:
+        f.write("my note: felt fine here\n")
+    edited = segments.read_bytes()
+    again = run_cli("analyze", "clip.mp4", *FAST, "--fresh", cwd=runs)
+    assert_one_line_error(again, "what changed since (segments.csv)")
+    assert segments.read_bytes() == edited
+
+
+def test_an_older_formchecks_folder_named_with_o_is_refused_not_written_into(runs):
+    older = runs / "results"
+    older.mkdir()
+    (older / "summary.json").write_text('{"formcheck_version": "0.0.9"}')
+    before = snapshot(runs.parent)
+    result = run_cli("analyze", "clip.mp4", "-o", "results", *FAST, cwd=runs)
+    assert_one_line_error(result, "looks like the output of an older formcheck")
+    assert snapshot(runs.parent) == before
+
+
+def test_a_destination_under_a_file_is_refused_before_any_work(runs):
+    result = run_cli("analyze", "clip.mp4", "-o", "notes.txt/out", *FAST, cwd=runs)
+    assert_one_line_error(result, "notes.txt is a file, not a folder")
+    assert result.returncode == OutputError.exit_code
+
+
+def test_a_comparison_cannot_take_a_clips_own_analysis_folder(runs):
+    result = run_cli("compare", "clip.mp4", "clip.mp4", "-o", "clip.formcheck", "--no-video", *FAST[:2], cwd=runs)
+    assert_one_line_error(result, "is where clip.mp4's own analysis folder goes")
+    assert outputs(runs.parent) == []
+
+
 def test_inside_formchecks_own_folder_dot_is_refused(runs):
     out = runs / "clip.formcheck"
     out.mkdir()
@@ -214,6 +249,8 @@ def test_two_clips_of_a_batch_that_would_share_a_folder_are_refused(runs):
     result = run_cli("analyze", "clip.mp4", "docs/clip.mp4", "-o", "results", *FAST, cwd=runs)
     assert_one_line_error(result, "would both write clip.formcheck")
     assert snapshot(runs.parent) == before and not (runs / "results").exists()
+    twice = run_cli("analyze", "clip.mp4", "./clip.mp4", *FAST, cwd=runs)
+    assert_one_line_error(twice, "is given twice")
 
 
 def test_a_batch_folder_made_for_clips_that_all_fail_is_removed_again(runs):
@@ -240,6 +277,9 @@ def test_what_is_not_formchecks_is_named_and_refused(tmp_path, monkeypatch):
     def marked(name: str, kind: str = ANALYSIS, files=(MARKER_NAME,)) -> Path:
         folder = tmp_path / name
         folder.mkdir()
+        for written in set(files) - {MARKER_NAME}:
+            (folder / written).parent.mkdir(parents=True, exist_ok=True)
+            (folder / written).write_text("formcheck's")
         write_marker(folder, kind, files)
         return folder
 
@@ -247,15 +287,14 @@ def test_what_is_not_formchecks_is_named_and_refused(tmp_path, monkeypatch):
     check_replaceable(marked("own", files=[MARKER_NAME, "plots/metrics.png"]), ANALYSIS)
     cases = {
         "is formcheck's comparison folder, not an analysis folder": marked("other kind", COMPARISON),
-        "also holds what formcheck did not write there (plots/mine.png)": marked(
+        "or what changed since (plots/mine.png)": marked(
             "extra", files=[MARKER_NAME, "plots/metrics.png"]),
-        "also holds what formcheck did not write there (link)": marked("with link"),
+        "or what changed since (link)": marked("with link"),
         "looks like the output of an older formcheck": tmp_path / "older",
         "holds clip.mp4, which is being read": marked("holds clip"),
     }
-    (cases["also holds what formcheck did not write there (plots/mine.png)"] / "plots").mkdir()
-    (cases["also holds what formcheck did not write there (plots/mine.png)"] / "plots" / "mine.png").write_text("")
-    (cases["also holds what formcheck did not write there (link)"] / "link").symlink_to(tmp_path)
+    (cases["or what changed since (plots/mine.png)"] / "plots" / "mine.png").write_text("")
+    (cases["or what changed since (link)"] / "link").symlink_to(tmp_path)
     cases["looks like the output of an older formcheck"].mkdir()
     (cases["looks like the output of an older formcheck"] / "summary.json").write_text('{"formcheck_version": "0.0.9"}')
     clip = cases["holds clip.mp4, which is being read"] / "clip.mp4"
@@ -263,6 +302,11 @@ def test_what_is_not_formchecks_is_named_and_refused(tmp_path, monkeypatch):
     for phrase, folder in cases.items():
         with pytest.raises(OutputError, match=phrase.replace("(", r"\(").replace(")", r"\)")):
             check_replaceable(folder, ANALYSIS, inputs=[clip])
+    unreadable = marked("unreadable", files=[MARKER_NAME, "plots/metrics.png"])
+    monkeypatch.setattr(os, "scandir", lambda *a, **k: (_ for _ in ()).throw(PermissionError(13, "Permission denied")))
+    with pytest.raises(OutputError, match="cannot look inside"):
+        check_replaceable(unreadable, ANALYSIS)
+    monkeypatch.undo()
     monkeypatch.chdir(marked("cwd") / ".")
     with pytest.raises(OutputError, match="the folder you are working in"):
         check_replaceable(tmp_path / "cwd", ANALYSIS)
@@ -353,3 +397,11 @@ def test_new_folders_made_for_a_write_that_fails_are_removed_again(one_analysis,
     with pytest.raises(OutputError):
         write_analysis(one_analysis, tmp_path / "new" / "deeper" / "clip.formcheck", video=False, report=False)
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_file_name_that_is_not_utf8_is_named_in_one_printable_line(runs):
+    (runs / "clip.formcheck").mkdir()
+    (runs / "clip.formcheck").joinpath(os.fsdecode(b"caf\xe9.txt")).write_text("mine\n")
+    write_marker(runs / "clip.formcheck", ANALYSIS, [MARKER_NAME])
+    result = run_cli("analyze", "clip.mp4", *FAST, cwd=runs)
+    assert_one_line_error(result, "caf\\udce9.txt")
