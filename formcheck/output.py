@@ -95,11 +95,14 @@ def _move_into_place(staging: Path, final: Path) -> None:
         os.replace(staging, final)
         return
     retired = Path(tempfile.mkdtemp(prefix=f".{final.name}.", suffix=".old", dir=final.parent))
-    os.replace(final, retired / final.name)
-    try:
+    aside = False
+    try:  # a Ctrl-C between the two renames also puts the earlier result back
+        os.replace(final, retired / final.name)
+        aside = True
         os.replace(staging, final)
     except BaseException:
-        os.replace(retired / final.name, final)  # the earlier result, back where it was
+        if aside:
+            os.replace(retired / final.name, final)  # the earlier result, back where it was
         os.rmdir(retired)
         raise
     shutil.rmtree(retired, ignore_errors=True)  # made above, holding only the earlier result
