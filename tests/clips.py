@@ -4,7 +4,9 @@ or to one picture. Third-party footage is never committed."""
 
 from __future__ import annotations
 
+import contextlib
 import itertools
+import math
 from collections.abc import Iterable
 from fractions import Fraction
 from pathlib import Path
@@ -25,24 +27,95 @@ def write_clip(path: Path, frames: Iterable[np.ndarray], times_s: Iterable[float
     in an .mp4 with the given presentation times (s) and display rotation (counter-clockwise degrees,
     written as the container's display matrix, as phones do); ``keyframe_every``: frames from one
     keyframe to the next (None: the encoder's choice)."""
-    frames, times_s = list(frames), list(times_s)
-    with av.open(str(path), "w") as container:
-        stream = container.add_stream(codec, rate=30)
-        stream.height, stream.width = frames[0].shape[:2]
-        stream.pix_fmt = pix_fmt
-        stream.codec_context.time_base = TIME_BASE
-        stream.options = {"crf": "18", "preset": "ultrafast"}
-        if keyframe_every:
-            stream.options |= {"g": str(keyframe_every), "keyint_min": str(keyframe_every)}
-        if rotation:
-            stream.set_display_rotation(rotation)
+    with ClipWriter(path, rotation, codec, pix_fmt, keyframe_every) as writer:
         for rgb, t in zip(frames, times_s):
-            frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
-            frame.pts = round(t / TIME_BASE)
-            frame.time_base = TIME_BASE
-            container.mux(stream.encode(frame))
-        container.mux(stream.encode())
+            writer.add(rgb, t)
     return path
+
+
+class ClipWriter:
+    """Frames added one at a time (RGB, with their time in s) encoded into ``path``, as
+    :func:`write_clip` describes; ``crf``: the encoder's quality (higher: fewer bytes, more blur)."""
+
+    def __init__(self, path: Path, rotation: int = 0, codec: str = "libx264", pix_fmt: str = "yuv420p",
+                 keyframe_every: int | None = None, crf: int = 18) -> None:
+        self.path, self._rotation, self._codec, self._pix_fmt = path, rotation, codec, pix_fmt
+        self._options = {"crf": str(crf), "preset": "ultrafast"}
+        if keyframe_every:
+            self._options |= {"g": str(keyframe_every), "keyint_min": str(keyframe_every)}
+        self._container = self._stream = None
+
+    def __enter__(self) -> ClipWriter:
+        self._container = av.open(str(self.path), "w")
+        return self
+
+    def add(self, rgb: np.ndarray, time_s: float) -> None:
+        if self._stream is None:
+            self._stream = self._container.add_stream(self._codec, rate=30)
+            self._stream.height, self._stream.width = rgb.shape[:2]
+            self._stream.pix_fmt = self._pix_fmt
+            self._stream.codec_context.time_base = TIME_BASE
+            self._stream.options = self._options
+            if self._rotation:
+                self._stream.set_display_rotation(self._rotation)
+        frame = av.VideoFrame.from_ndarray(np.ascontiguousarray(rgb), format="rgb24")
+        frame.pts = round(time_s / TIME_BASE)
+        frame.time_base = TIME_BASE
+        self._container.mux(self._stream.encode(frame))
+
+    def __exit__(self, *exc_info) -> None:
+        if self._stream is not None:
+            self._container.mux(self._stream.encode())
+        self._container.close()
+
+
+def rolled(rgb: np.ndarray, degrees: float) -> np.ndarray:
+    """``rgb`` turned ``degrees`` counter-clockwise about its centre and zoomed just enough that no
+    empty corner shows: the picture a phone held at that roll films (same size, same scene)."""
+    import cv2
+
+    height, width = rgb.shape[:2]
+    angle = math.radians(abs(degrees))
+    zoom = math.cos(angle) + math.sin(angle) * max(width / height, height / width)
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, zoom)
+    return cv2.warpAffine(rgb, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
+
+
+#: Copies of a real clip that change what must not matter: name -> (frame transform (rgb, time s) ->
+#: rgb, encoder quality). ``every 2nd frame`` is the original analysed with ``--every 2``.
+VARIANTS: dict[str, tuple] = {
+    "original": (lambda rgb, t: rgb, 18),
+    "mirrored": (lambda rgb, t: rgb[:, ::-1], 18),
+    "half size": (lambda rgb, t: rgb[::2, ::2], 18),
+    "rolled +5 deg": (lambda rgb, t: rolled(rgb, 5.0), 18),
+    "rolled -8 deg": (lambda rgb, t: rolled(rgb, -8.0), 18),
+    "roll wobble +-4 deg": (lambda rgb, t: rolled(rgb, 4.0 * math.sin(2 * math.pi * t / 3.0)), 18),
+    "cropped": (lambda rgb, t: rgb[rgb.shape[0] // 20:, rgb.shape[1] // 10:], 18),
+    "darker": (lambda rgb, t: (rgb * 0.45).astype(np.uint8), 18),
+    "low bitrate": (lambda rgb, t: rgb, 36),
+}
+
+
+def variant_file(folder: Path, name: str) -> Path:
+    """Where :func:`write_variants` writes the copy ``name`` in ``folder``."""
+    return folder / f"{name.replace(' ', '_').replace('+', 'p').replace('-', 'm')}.mp4"
+
+
+def write_variants(src: Path, folder: Path, names: Iterable[str], max_height: int | None = None) -> dict[str, Path]:
+    """Each of the :data:`VARIANTS` ``names`` of the clip ``src`` (upright, at most ``max_height``
+    pixels high), written as ``folder/<name>.mp4`` at the source's own frame times, reading the
+    source once; returns their paths (:func:`variant_file`)."""
+    paths = {name: variant_file(folder, name) for name in names}
+    writers = {name: ClipWriter(path, crf=VARIANTS[name][1]) for name, path in paths.items()}
+    with contextlib.ExitStack() as stack, VideoReader(src, max_height=max_height) as reader:
+        for writer in writers.values():
+            stack.enter_context(writer)
+        for frame in reader.frames():
+            rgb = frame.rgb[: frame.rgb.shape[0] // 2 * 2, : frame.rgb.shape[1] // 2 * 2]  # even sides for 4:2:0
+            for name, writer in writers.items():
+                picture = VARIANTS[name][0](rgb, frame.time_s)
+                writer.add(picture[: picture.shape[0] // 2 * 2, : picture.shape[1] // 2 * 2], frame.time_s)
+    return paths
 
 
 def sample_frames(src: Path, max_frames: int, max_height: int | None = None) -> tuple[list[np.ndarray], list[float]]:

@@ -1,0 +1,142 @@
+"""Is each measure valid on real footage? Invariance to what must not matter, per sample clip.
+
+For each clip the script writes copies that change only what must not change a measure (mirrored,
+half size, camera rolled +5 and -8 degrees and wobbling +-4 degrees, cropped, darker, low bitrate;
+:data:`tests.clips.VARIANTS`), analyses the original and every copy (and the original with
+``--every 2``), and prints, per measure, each copy's clip median minus the original's: degrees for
+angles, the relative change in % for ratios, steps/min for cadence. A measure that holds shows
+small numbers in every row.
+
+Usage (from the repository root; about 15 s per copy and clip on a 2-core laptop with the faster
+``pose`` model, which has the same body landmarks as the default model)::
+
+    .venv/bin/python benchmarks/validate.py                       # every side-view running clip
+    .venv/bin/python benchmarks/validate.py --clips run01,run12 --out /tmp/validate.md
+
+Copies are written to ``--tmp`` (default ``formcheck-validate/`` in the system temp folder) and
+re-used by the next run; nothing is written into the project.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))  # tests.clips: the copies are made as the tests make them
+
+from formcheck.config import Config, PoseConfig  # noqa: E402
+from formcheck.metrics import METRIC_COLUMNS  # noqa: E402
+from formcheck.pipeline import analyze_clip  # noqa: E402
+from tests.clips import VARIANTS, variant_file, write_variants  # noqa: E402
+
+SAMPLES = REPO.parent / "shared" / "sample_videos"
+#: The running clips filmed from the side (the angles are side-view measures).
+SIDE_CLIPS = ("run01", "run02", "run04", "run05", "run06", "run08", "run10", "run12", "run14")
+EVERY_2 = "every 2nd frame"
+#: Source frames are scaled to at most this many pixels high before the copies are made.
+MAX_HEIGHT = 960
+#: Columns of the table: (column or "cadence_spm", heading, "deg" for a difference, "%" for a relative one).
+COLUMNS = (("head_pitch_deg", "head pitch", "deg"), ("forward_head_deg", "forward head", "deg"),
+           ("shoulder_elevation_ratio", "ear-shoulder gap", "%"), ("shoulder_offset_ratio", "shoulder offset", "deg*"),
+           ("elbow_angle_deg", "elbow", "deg"), ("hand_height_ratio", "hand height", "%"),
+           ("cadence_spm", "cadence", "spm"))
+
+
+def clip_figures(path: Path, config: Config) -> dict[str, float]:
+    """Clip medians of every measure (over the frames where it was measured), and the cadence."""
+    analysis = analyze_clip(path, config)
+    table = analysis.measurements.frame_metrics
+    figures = {name: float(table[name].median()) for name in METRIC_COLUMNS if name in table}
+    figures["cadence_spm"] = float(analysis.measurements.strides.cadence_spm)
+    for extra in ("camera_roll_deg",):
+        if extra in table:
+            figures[extra] = float(table[extra].median())
+    return figures
+
+
+def difference(kind: str, value: float, original: float) -> str:
+    """``value`` against ``original`` as the table shows it."""
+    if not (math.isfinite(value) and math.isfinite(original)):
+        return "-" if not math.isfinite(value) and not math.isfinite(original) else "n/a"
+    if kind == "%":
+        return f"{100 * (value - original) / abs(original):+.1f}%" if original else "n/a"
+    if kind == "deg*":  # a ratio of trunk length, shown x100 (hundredths of the trunk)
+        return f"{100 * (value - original):+.1f}"
+    return f"{value - original:+.1f}"
+
+
+def invariance_table(clip: Path, work: Path, model: str) -> list[str]:
+    """The Markdown table of one clip: the original's medians, then each copy's change."""
+    folder = work / clip.stem
+    folder.mkdir(parents=True, exist_ok=True)
+    missing = [name for name in VARIANTS if not (folder / f"{name}.done").exists()]
+    if missing:
+        write_variants(clip, folder, missing, MAX_HEIGHT)
+        for name in missing:
+            (folder / f"{name}.done").touch()
+    paths = {name: variant_file(folder, name) for name in VARIANTS}
+    base = Config(pose=PoseConfig(model=model))
+    every_2 = Config(pose=PoseConfig(model=model, every=2))
+    rows = {}
+    for name in [*VARIANTS, EVERY_2]:
+        started = time.perf_counter()
+        path = paths["original" if name == EVERY_2 else name]
+        rows[name] = clip_figures(path, every_2 if name == EVERY_2 else base)
+        print(f"  {clip.stem}: {name} in {time.perf_counter() - started:.0f} s", file=sys.stderr, flush=True)
+    original = rows["original"]
+    head = "| copy | " + " | ".join(heading for _, heading, _ in COLUMNS) + " | camera roll |"
+    lines = [f"### {clip.name}", "", head, "|---" * (len(COLUMNS) + 2) + "|"]
+    lines.append("| original (median) | " + " | ".join(_plain(original.get(c, math.nan), c) for c, _, _ in COLUMNS)
+                 + f" | {_plain(original.get('camera_roll_deg', math.nan), 'deg')} |")
+    for name, figures in rows.items():
+        if name == "original":
+            continue
+        cells = [difference(kind, figures.get(column, math.nan), original.get(column, math.nan))
+                 for column, _, kind in COLUMNS]
+        roll = difference("deg", figures.get("camera_roll_deg", math.nan), original.get("camera_roll_deg", math.nan))
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {roll} |")
+    return lines + [""]
+
+
+def _plain(value: float, column: str) -> str:
+    if not math.isfinite(value):
+        return "-"
+    return f"{value:.3f}" if column.endswith("_ratio") else f"{value:.1f}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--clips", default=",".join(SIDE_CLIPS),
+                        help="comma-separated starts of sample clip names [default: every side-view running clip]")
+    parser.add_argument("--model", default="pose", choices=("pose", "holistic"))
+    parser.add_argument("--tmp", type=Path, default=Path(tempfile.gettempdir()) / "formcheck-validate")
+    parser.add_argument("--out", type=Path, help="also write the report (Markdown) to this new file")
+    args = parser.parse_args(argv)
+    if args.out and args.out.exists():
+        raise SystemExit(f"--out {args.out}: exists; give a new file name")
+    clips = [next(iter(sorted(SAMPLES.glob(f"{start}*.mp4"))), None) for start in args.clips.split(",")]
+    if None in clips:
+        raise SystemExit(f"no sample clip for one of {args.clips} in {SAMPLES}")
+    lines = ["# formcheck validation", "", f"- model: {args.model}; copies at most {MAX_HEIGHT} px high; "
+             "differences are copy minus original on clip medians (deg; % of the original for ratios; "
+             "shoulder offset in hundredths of the trunk; steps/min for cadence)", "",
+             "## Invariance", ""]
+    for clip in clips:
+        lines += invariance_table(clip, args.tmp, args.model)
+        print("\n".join(lines[-(len(VARIANTS) + 5):]), flush=True)
+    text = "\n".join(lines)
+    print("\n" + text)
+    if args.out:
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    np.seterr(all="ignore")
+    main()
