@@ -24,6 +24,7 @@ from formcheck.pipeline import (
     Analysis, CleanedTrack, PoseRun, analysis_from_run, default_output_dir, file_sha256, run_pose, write_analysis,
 )
 from formcheck.progress import PhaseProgress
+from formcheck.roll import CameraRoll
 from formcheck.segments import Baseline
 from formcheck.strides import Strides
 from formcheck.track import Track
@@ -88,6 +89,7 @@ def load_saved_run(out_dir: Path, clip: Path, config: Config) -> PoseRun | None:
     return PoseRun(info=_saved_video_info(summary, clip), track=track, warnings=list(summary.get("decode_warnings", [])),
                    seconds=float(timings.get("pose_s") or 0.0), clip_sha256=summary["clip_sha256"], reused=True,
                    camera=CameraMotion.from_dict(summary.get("camera", {})),
+                   roll=CameraRoll.from_dict(summary.get("camera_roll", {}).get("samples", {})),
                    cleaned=load_saved_cleaning(out_dir, summary, config))
 
 

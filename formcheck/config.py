@@ -241,7 +241,8 @@ class QualityConfig:
     walking pace, below the second too slow for any gait at real speed (a slow-motion clip).
     ``pan_speed``: a one-second window whose background moves more than this many frame widths per
     second is a pan; ``max_panning_share``: warn when the camera pans in more than this share of the
-    clip's windows (see :mod:`formcheck.camera`).
+    clip's windows (see :mod:`formcheck.camera`). ``min_roll_share``: warn when the camera's roll
+    could be measured in less than this share of the frames (see :mod:`formcheck.roll`).
     """
 
     min_trunk_share: float = 0.15
@@ -252,6 +253,7 @@ class QualityConfig:
     slow_motion_below_spm: float = 100.0
     pan_speed: float = 0.1
     max_panning_share: float = 0.2
+    min_roll_share: float = 0.5
 
 
 @dataclass(frozen=True)

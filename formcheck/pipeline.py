@@ -31,6 +31,7 @@ from formcheck.pose import PoseEstimator
 from formcheck.pose_pass import Part, parts_of, search_clip
 from formcheck.progress import Progress
 from formcheck.quality import capture_warnings, in_view
+from formcheck.roll import CameraRoll, roll_warnings, upright
 from formcheck.segments import Baseline, baseline_label, baseline_strides, find_segments
 from formcheck.smoothing import smooth_track
 from formcheck.strides import Strides, detect_strides, per_stride
@@ -57,8 +58,9 @@ class CleanedTrack:
 @dataclass
 class PoseRun:
     """Landmarks found in a clip, before any cleaning: the clip's facts and SHA-256, decoding
-    warnings, how long inference took (s), whether they were loaded from a saved analysis, and how
-    the camera moved (no windows when not measured). ``cleaned``: the saved clean track and strides,
+    warnings, how long inference took (s), whether they were loaded from a saved analysis, how
+    the camera moved (no windows when not measured) and how it was rolled (no samples when not
+    measured). ``cleaned``: the saved clean track and strides,
     when loaded with the settings they were made with (None: clean the landmarks again)."""
 
     info: VideoInfo
@@ -69,6 +71,7 @@ class PoseRun:
     reused: bool = False
     camera: CameraMotion = CameraMotion(WINDOW_S, ())
     cleaned: CleanedTrack | None = None
+    roll: CameraRoll = CameraRoll()
 
 
 @dataclass
@@ -117,15 +120,23 @@ class Measurements:
 
 
 def measure(track: Track, config: Config = Config(), baseline: Baseline | None = None,
-            raw_track: Track | None = None, strides: Strides | None = None) -> Measurements:
+            raw_track: Track | None = None, strides: Strides | None = None,
+            roll: CameraRoll = CameraRoll()) -> Measurements:
     """View, strides, metrics and segments of a cleaned track. Without ``baseline`` the first strides
     of the clip are the baseline (see :func:`~formcheck.segments.baseline_strides`). With
     ``raw_track`` (the same frames before cleaning) its metrics are computed too, for comparison.
-    ``strides``: found earlier in this very track with these settings (None: find them)."""
+    ``strides``: found earlier in this very track with these settings (None: find them).
+    ``roll``: the camera's roll; every measure is taken with the landmarks turned upright by it
+    (:func:`~formcheck.roll.upright`), against the scene's vertical, where it was measured, and
+    against the picture's elsewhere. The per-frame roll is the ``camera_roll_deg`` column."""
+    roll_deg = roll.at(track.times)
+    track = track.replace(xy=upright(track.xy, roll_deg))
+    raw_track = raw_track.replace(xy=upright(raw_track.xy, roll_deg)) if raw_track is not None else None
     view = estimate_view(track, config.view)
     scale = body_scale(track.times, track.xy, config.metrics.scale_window_s)
     strides = strides if strides is not None else detect_strides(track, scale, config.strides)
     frames = frame_metrics(track, view, scale, config.metrics)
+    frames.insert(frames.columns.get_loc("body_scale_px") + 1, "camera_roll_deg", roll_deg)
     stride_table = per_stride(track.times, frames[list(METRIC_COLUMNS)], strides, config.metrics.min_stride_coverage)
     exclude, given = 0, baseline is not None
     if baseline is None:
@@ -134,6 +145,7 @@ def measure(track: Track, config: Config = Config(), baseline: Baseline | None =
         exclude = len(reference)
     segments = find_segments(stride_table, baseline, config.segments, exclude=exclude)
     raw_frames = frame_metrics(raw_track, view, scale, config.metrics) if raw_track is not None else None
+
     return Measurements(view=view, strides=strides, frame_metrics=frames, stride_metrics=stride_table,
                         baseline=baseline, segments=segments, raw_frame_metrics=raw_frames,
                         own_baseline_strides=exclude, baseline_given=given)
@@ -218,12 +230,14 @@ def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | N
         else:
             found = search_clip(reader, [Part()], lambda: contextlib.nullcontext(estimator), progress,
                                 every=config.pose.every)
-    camera = found[0].pan
+    camera, roll = found[0].pan, found[0].roll
     for part in found[1:]:
         camera.extend(part.pan)
+        roll.extend(part.roll)
     run = PoseRun(info=reader.info, track=joined([part.track for part in found]),
                   warnings=[warning for part in found for warning in part.warnings],
-                  seconds=time.perf_counter() - start, clip_sha256=file_sha256(clip), camera=camera.result())
+                  seconds=time.perf_counter() - start, clip_sha256=file_sha256(clip), camera=camera.result(),
+                  roll=roll.result())
     if not run.track.found.any():
         raise NoPersonError(
             f"{clip.name}: nobody was found in any of the {len(run.track)} frames searched; "
@@ -251,12 +265,15 @@ def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baselin
         track, swaps = cleaned.track, cleaned.swaps
     smoothing_s = time.perf_counter() - started
     started = time.perf_counter()
-    measurements = measure(track, config, baseline, raw_track=raw, strides=cleaned.strides if cleaned else None)
+    measurements = measure(track, config, baseline, raw_track=raw, strides=cleaned.strides if cleaned else None,
+                           roll=run.roll)
     measuring_s = time.perf_counter() - started
     view = in_view(raw, config.smoothing.max_gap_s)  # gaps longer than cleaning bridges
     warnings = run.warnings + capture_warnings(raw, measurements.frame_metrics, measurements.stride_metrics,
                                                measurements.strides, config.quality, view)
     warnings += pan_warnings(run.camera, config.quality)
+    roll_summary = run.roll.summary(raw.times)
+    warnings += roll_warnings(roll_summary, config.quality)
     summary = {
         "formcheck_version": version("formcheck"),
         "clip": run.info.as_dict(),
@@ -278,6 +295,7 @@ def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baselin
         },
         **measurements.summary(),
         "camera": run.camera.as_dict(),
+        "camera_roll": {**roll_summary, "samples": run.roll.as_dict()},
         "decode_warnings": run.warnings,
         "warnings": warnings,
         "config": config.as_dict(),

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from formcheck.camera import PanMeter
 from formcheck.config import Config, person_point
 from formcheck.pose import PoseEstimator
+from formcheck.roll import RollMeter
 from formcheck.progress import Progress
 from formcheck.threads import prefetch
 from formcheck.track import Track, TrackBuilder
@@ -61,11 +62,12 @@ class Part:
 
 @dataclass
 class PartFound:
-    """What the pose pass found in one part: its landmarks, the camera's motion over it, the
-    reader's warnings, and whether decoding broke off before the part's end."""
+    """What the pose pass found in one part: its landmarks, the camera's motion and roll over it,
+    the reader's warnings, and whether decoding broke off before the part's end."""
 
     track: Track
     pan: PanMeter
+    roll: RollMeter
     warnings: list[str]
     broke_off: bool
 
@@ -173,7 +175,7 @@ def search_part(reader: VideoReader, estimator: PoseEstimator, part: Part, every
     size = (info.width, info.height)
     meta = {"width": info.width, "height": info.height, "source": reader.path.name, "backend": estimator.name}
     builder = TrackBuilder(meta, capacity)
-    pan = PanMeter()
+    pan, roll = PanMeter(), RollMeter()
     lead_frames = 0
     for frame in prefetch(reader.frames(every, part.start_s, part.stop_s, part.lead_s)):
         if stop.is_set():
@@ -187,8 +189,10 @@ def search_part(reader: VideoReader, estimator: PoseEstimator, part: Part, every
             continue
         found = estimator.estimate(frame.rgb, frame.time_s, size)
         builder.add(frame.time_s, found)
-        pan.add(frame.rgb, frame.time_s, found.xy * (frame.rgb.shape[1] / info.width))
+        person = found.xy * (frame.rgb.shape[1] / info.width)
+        pan.add(frame.rgb, frame.time_s, person)
+        roll.add(frame.rgb, frame.time_s, person)
         counts[index] += 1
         if report is not None:
             report()
-    return PartFound(builder.build(), pan, list(reader.warnings), reader.broke_off)
+    return PartFound(builder.build(), pan, roll, list(reader.warnings), reader.broke_off)

@@ -14,7 +14,7 @@ from formcheck.landmarks import HAND_EDGES, HAND_INDEX, POSE_EDGES, POSE_INDEX
 from formcheck.overlay import style as colors
 from formcheck.overlay.scene import Scene
 from formcheck.overlay.style import Style
-from formcheck.overlay.text import draw_text
+from formcheck.overlay.text import draw_text, text_size
 
 _UPPER_PARTS = ("nose", "eye", "ear", "shoulder", "elbow", "wrist")
 _HAND_EDGE_INDEX = [(HAND_INDEX[a], HAND_INDEX[b]) for a, b in HAND_EDGES]
@@ -66,9 +66,16 @@ def draw_hands(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
                   st.font(15), color, bold=True, box=0.5)
 
 
+def _scene_axes(scene: Scene, i: int) -> tuple[np.ndarray, np.ndarray]:
+    """Unit vectors (picture pixels, y down) along the scene's level (rightward) and its downward
+    vertical in frame ``i``: the picture's own axes turned by the camera's roll where it was measured."""
+    roll = np.radians(np.nan_to_num(scene.metrics["camera_roll_deg"].iat[i]))
+    return np.array([np.cos(roll), np.sin(roll)]), np.array([-np.sin(roll), np.cos(roll)])
+
+
 def draw_head_pitch(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
-    """Ear-to-eye line carried forward, a level line from the ear, and the angle between them
-    (side view only, where head pitch is measured)."""
+    """Ear-to-eye line carried forward, a level line from the ear (level in the scene, so it leans
+    with the camera's roll), and the angle between them (side view only, where head pitch is measured)."""
     pitch = scene.metrics["head_pitch_deg"].iat[i]
     side = scene.near[i]
     ear, eye = scene.xy[i, POSE_INDEX[f"{side}_ear"]], scene.xy[i, POSE_INDEX[f"{side}_eye"]]
@@ -77,7 +84,8 @@ def draw_head_pitch(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
     direction = eye - ear
     length = max(np.linalg.norm(direction) * 3.0, st.px(70))
     tip = ear + direction / max(np.linalg.norm(direction), 1e-6) * length
-    level = ear + np.array([np.sign(direction[0]) or 1.0, 0.0]) * length
+    across, _ = _scene_axes(scene, i)
+    level = ear + across * (np.sign(direction @ across) or 1.0) * length
     cv2.line(frame, _pt(ear), _pt(level), colors.HEAD_LINE, st.px(2), cv2.LINE_AA)
     cv2.line(frame, _pt(ear), _pt(tip), colors.HEAD_LINE, st.px(3), cv2.LINE_AA)
     way = "down" if pitch > 0 else "up"
@@ -86,7 +94,8 @@ def draw_head_pitch(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
 
 
 def draw_shoulder_gap(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
-    """The vertical ear-to-shoulder distance that a shrug shrinks, with its share of trunk length."""
+    """The vertical ear-to-shoulder distance that a shrug shrinks (vertical in the scene: it leans with
+    the camera's roll), with its share of trunk length."""
     ratio = scene.metrics["shoulder_elevation_ratio"].iat[i]
     if not np.isfinite(ratio):
         return
@@ -95,12 +104,12 @@ def draw_shoulder_gap(frame: np.ndarray, scene: Scene, i: int, st: Style) -> Non
         ear, shoulder = scene.xy[i, POSE_INDEX[f"{side}_ear"]], scene.xy[i, POSE_INDEX[f"{side}_shoulder"]]
         if not _ok(ear, shoulder):
             continue
-        top = np.array([shoulder[0], ear[1]])
-        tick = st.px(8)
+        across, down = _scene_axes(scene, i)
+        top = shoulder - down * ((shoulder - ear) @ down)  # level with the ear, straight above the shoulder
+        tick = across * st.px(8)
         cv2.line(frame, _pt(top), _pt(shoulder), colors.SHOULDER_GAP, st.px(3), cv2.LINE_AA)
-        for y in (top[1], shoulder[1]):
-            cv2.line(frame, _pt((shoulder[0] - tick, y)), _pt((shoulder[0] + tick, y)), colors.SHOULDER_GAP,
-                     st.px(3), cv2.LINE_AA)
+        for end in (top, shoulder):
+            cv2.line(frame, _pt(end - tick), _pt(end + tick), colors.SHOULDER_GAP, st.px(3), cv2.LINE_AA)
     anchor = scene.xy[i, POSE_INDEX[f"{sides[0]}_shoulder"]]
     if _ok(anchor):
         draw_text(frame, f"ear\u2013shoulder {ratio:.2f}\u00d7trunk", int(anchor[0] + st.px(12)),
@@ -117,3 +126,18 @@ def draw_shoulder_span(frame: np.ndarray, scene: Scene, i: int, st: Style) -> No
     middle = (left + right) / 2
     draw_text(frame, f"width {ratio:.2f}\u00d7hips", int(middle[0] - st.px(50)), int(middle[1] + st.px(12)),
               st.font(14), colors.SHOULDER_SPAN, box=0.5)
+
+
+def draw_roll(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
+    """Bottom right, above the timeline: the camera's roll in this frame, with a short line along the
+    scene's level; "roll not measured" where it could not be (angles are then against the picture's edges)."""
+    roll = scene.metrics["camera_roll_deg"].iat[i]
+    label = "camera roll not measured" if not np.isfinite(roll) else f"camera roll {roll:+.1f}\u00b0"
+    width, height = text_size(label, st.font(13))
+    centre = np.array([scene.width - st.px(40), scene.height - st.px(40)], dtype=float)
+    if np.isfinite(roll):
+        across, _ = _scene_axes(scene, i)
+        cv2.line(frame, _pt(centre - across * st.px(26)), _pt(centre + across * st.px(26)), colors.ROLL, st.px(2),
+                 cv2.LINE_AA)
+    draw_text(frame, label, int(centre[0] - st.px(36) - width), int(centre[1] - height / 2), st.font(13), colors.ROLL,
+              box=0.5)

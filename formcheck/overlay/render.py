@@ -14,7 +14,9 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from formcheck.config import OverlayConfig
-from formcheck.overlay.draw import draw_hands, draw_head_pitch, draw_shoulder_gap, draw_shoulder_span, draw_skeleton
+from formcheck.overlay.draw import (
+    draw_hands, draw_head_pitch, draw_roll, draw_shoulder_gap, draw_shoulder_span, draw_skeleton,
+)
 from formcheck.overlay.hud import draw_banner, draw_gauges, draw_timeline, timeline_strip
 from formcheck.overlay.scene import Scene, build_scene
 from formcheck.overlay.style import Style
@@ -42,6 +44,7 @@ def draw_frame(rgb: np.ndarray, scene: Scene, time_s: float, st: Style, strip: n
     draw_shoulder_span(rgb, scene, i, st)
     draw_shoulder_gap(rgb, scene, i, st)
     draw_head_pitch(rgb, scene, i, st)
+    draw_roll(rgb, scene, i, st)
     draw_gauges(rgb, scene, time_s, st)
     draw_banner(rgb, scene, time_s, st)
     draw_timeline(rgb, strip, scene, time_s, st)

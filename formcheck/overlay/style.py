@@ -15,6 +15,7 @@ TIGHT = (240, 60, 60)
 FLAT = (255, 185, 0)
 BASELINE = (80, 140, 255)
 COVERED = (190, 190, 190)
+ROLL = (170, 220, 255)       # the camera's roll and the scene's level
 TEXT = (255, 255, 255)
 HAND_STATE_COLORS = {"relaxed": RELAXED, "fist": TIGHT, "flat": FLAT}
 
