@@ -63,11 +63,36 @@ def trunk_length(xy: np.ndarray) -> np.ndarray:
     return distance(ears, hips)
 
 
+#: Hip-to-ear trunk length over the distance between the ears, seen from the front: 5.98 on neg04
+#: and 6.34 on run13 (medians over every frame showing both; MediaPipe's ear points sit inside the
+#: head's outline, so the span is about a sixth of the trunk, not a quarter).
+EAR_SPAN_TO_TRUNK = 6.1
+#: The ear span stands in for the trunk only where it is at least this share of the shoulder span:
+#: the head seen from the front or back (side-on the ears overlap and their span means nothing).
+MIN_EAR_TO_SHOULDER_SPAN = 0.25
+
+
+def ear_span_trunk(xy: np.ndarray) -> np.ndarray:
+    """(T,) trunk length in pixels estimated from the ears, :data:`EAR_SPAN_TO_TRUNK` x their
+    distance, where the head is seen from the front or back (:data:`MIN_EAR_TO_SHOULDER_SPAN`); NaN
+    elsewhere. For an upper-body clip (hips out of frame): a shrug moves the shoulders, not the ears."""
+    ears = distance(point(xy, "left_ear"), point(xy, "right_ear"))
+    shoulders = distance(point(xy, "left_shoulder"), point(xy, "right_shoulder"))
+    return np.where(ears >= MIN_EAR_TO_SHOULDER_SPAN * shoulders, EAR_SPAN_TO_TRUNK * ears, np.nan)
+
+
+def scale_length(xy: np.ndarray) -> np.ndarray:
+    """(T,) the body's length scale in pixels, frame by frame: :func:`trunk_length` where the hips and
+    ears are seen, else :func:`ear_span_trunk` (hips out of frame, head from the front or back)."""
+    trunk = trunk_length(xy)
+    return np.where(np.isfinite(trunk), trunk, ear_span_trunk(xy))
+
+
 def body_scale(times: np.ndarray, xy: np.ndarray, window_s: float) -> np.ndarray:
-    """(T,) robust body scale in pixels: the rolling median of :func:`trunk_length` over
+    """(T,) robust body scale in pixels: the rolling median of :func:`scale_length` over
     ``window_s`` seconds, so it follows a runner who comes closer to the camera but not the
-    frame-to-frame jitter or a single bad frame. NaN where the trunk is too rarely seen."""
-    return rolling_median(times, trunk_length(xy), window_s)
+    frame-to-frame jitter or a single bad frame. NaN where the body is too rarely seen."""
+    return rolling_median(times, scale_length(xy), window_s)
 
 
 def mean_of_seen(stacked: np.ndarray) -> np.ndarray:

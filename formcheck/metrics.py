@@ -9,15 +9,20 @@ depend on the distance to the camera. In side view x is mirrored by the facing d
 
 | column | meaning | views |
 |---|---|---|
-| ``head_pitch_deg`` | ear-to-eye line below horizontal; + = chin down, - = chin up | side |
-| ``forward_head_deg`` | shoulder-to-ear line ahead of vertical; + = head pushed forward | side |
-| ``shoulder_elevation_ratio`` | vertical ear-to-shoulder gap / trunk; smaller = shoulders higher (shrug) | all |
+| ``head_pitch_deg`` | side: ear-to-eye line below horizontal; front: a proxy from the nose's drop below the ear line (:func:`front_head_pitch_deg`); + = chin down, - = chin up | side (head side-on), front |
+| ``forward_head_deg`` | shoulder-to-ear line ahead of vertical; + = head pushed forward | side (head side-on) |
+| ``shoulder_elevation_ratio`` | vertical ear-to-shoulder gap / trunk; smaller = shoulders higher (shrug) | side, front, back |
 | ``shoulder_width_ratio`` | shoulder-to-shoulder distance / hip width; smaller = upper back narrowed | front, back |
 | ``shoulder_offset_ratio`` | shoulder ahead (+, rounded) or behind (-, pinched back) the ear-hip line / trunk | side |
-| ``hand_curl_deg`` | mean finger flexion at the knuckles and middle joints, 21-point hands (0 flat, ~90 fist) | all |
-| ``wrist_bend_deg`` | pose-only fallback for the hands: wrist flexion from forearm to knuckles | all |
-| ``hand_height_ratio`` | wrists above the hip midpoint / trunk; larger = hands riding up to the chest | all |
+| ``hand_curl_deg`` | mean finger flexion at the knuckles and middle joints, 21-point hands (0 flat, ~90 fist) | any, where a hand is found |
+| ``wrist_bend_deg`` | pose-only fallback for the hands: wrist flexion from forearm to knuckles | any |
+| ``hand_height_ratio`` | wrists above the hip midpoint / trunk; larger = hands riding up to the chest | any, hips seen |
 | ``elbow_angle_deg`` | interior shoulder-elbow-wrist angle of the near arm | side |
+
+"Head side-on" means the near eye is ahead of the near ear, the ear-to-eye line within
+:data:`SIDE_ON_MAX_DEG` of level, and the nose ahead of the ear: a head turned away (a runner seen from
+behind at a slant, taken for side-on by the shoulders) has no head angle, not a wild one. With the
+hips out of frame the trunk is estimated from the ears (:func:`~formcheck.geometry.scale_length`).
 """
 
 from __future__ import annotations
@@ -51,6 +56,13 @@ METRIC_LABELS: dict[str, str] = {
     "elbow_angle_deg": "elbow angle (deg, inside angle)",
 }
 SIDES = ("left", "right")
+#: A head seen side-on has its ear-to-eye line within this of level (degrees); a head turned away
+#: puts the eye above, below or behind the ear.
+SIDE_ON_MAX_DEG = 60.0
+#: How far in front of the line through the ears the nose tip sits, in ear spans (the distance
+#: between MediaPipe's two ear points, about a sixth of the trunk): an approximation, so the front
+#: view's head pitch is a proxy for changes, not an absolute angle.
+NOSE_DEPTH_EAR_SPANS = 1.0
 _FINGERS = ("index", "middle", "ring", "pinky")
 
 
@@ -65,8 +77,11 @@ def frame_metrics(track: Track, view: ViewEstimate, scale: np.ndarray,
     forward = forward_coordinates(xy, view.facing)
     near = near_side(track, config.near_side_window_s)
 
+    side_on = _on_near_side(near, lambda s: head_side_on(forward, s))
+    front_view = view.view == "front"
     columns = {
-        "head_pitch_deg": _on_near_side(near, lambda s: head_pitch_deg(forward, s)),
+        "head_pitch_deg": np.where(front_view, front_head_pitch_deg(xy),
+                                   _on_near_side(near, lambda s: head_pitch_deg(forward, s))),
         "forward_head_deg": _on_near_side(near, lambda s: forward_head_deg(forward, s)),
         "shoulder_elevation_ratio": np.where(
             side_view, _on_near_side(near, lambda s: shoulder_gap_px(xy, s)),
@@ -79,10 +94,12 @@ def frame_metrics(track: Track, view: ViewEstimate, scale: np.ndarray,
         "elbow_angle_deg": _on_near_side(near, lambda s: joint_angle_deg(
             point(xy, f"{s}_shoulder"), point(xy, f"{s}_elbow"), point(xy, f"{s}_wrist"))),
     }
+    anywhere = np.ones(len(track), dtype=bool)
     valid_in = {
-        "head_pitch_deg": side_view, "forward_head_deg": side_view, "shoulder_elevation_ratio": known_view,
-        "shoulder_width_ratio": spread_view, "shoulder_offset_ratio": side_view, "hand_curl_deg": known_view,
-        "wrist_bend_deg": known_view, "hand_height_ratio": known_view, "elbow_angle_deg": side_view,
+        "head_pitch_deg": (side_view & side_on) | front_view, "forward_head_deg": side_view & side_on,
+        "shoulder_elevation_ratio": known_view, "shoulder_width_ratio": spread_view,
+        "shoulder_offset_ratio": side_view, "hand_curl_deg": anywhere, "wrist_bend_deg": anywhere,
+        "hand_height_ratio": anywhere, "elbow_angle_deg": side_view,
     }
     table = pd.DataFrame({"time_s": track.times, "view": view.view, "facing": view.facing, "body_scale_px": scale})
     for name in METRIC_COLUMNS:
@@ -117,6 +134,26 @@ def near_side(track: Track, window_s: float) -> np.ndarray:
 def head_pitch_deg(forward: np.ndarray, side: str) -> np.ndarray:
     """Ear-to-eye line below horizontal (degrees, + = chin down) in forward coordinates."""
     return angle_below_horizontal_deg(point(forward, f"{side}_eye") - point(forward, f"{side}_ear"))
+
+
+def head_side_on(forward: np.ndarray, side: str) -> np.ndarray:
+    """(T,) bool: the head is seen side-on from ``side``: the eye ahead of the ear, the ear-to-eye line
+    within :data:`SIDE_ON_MAX_DEG` of level, and the nose ahead of the ear (forward coordinates)."""
+    ear, eye, nose = point(forward, f"{side}_ear"), point(forward, f"{side}_eye"), point(forward, "nose")
+    return (np.abs(head_pitch_deg(forward, side)) <= SIDE_ON_MAX_DEG) & (nose[:, 0] > ear[:, 0]) & (eye[:, 0] > ear[:, 0])
+
+
+def front_head_pitch_deg(xy: np.ndarray) -> np.ndarray:
+    """(T,) front-view head pitch proxy (degrees, + = chin down): the nose's drop below the line
+    through the ears, over :data:`NOSE_DEPTH_EAR_SPANS` ear spans (how far in front of the ears the
+    nose tip sits), taken as the sine of the head's tilt. Its zero is not a level gaze (the nose sits
+    below the ears then, about 8 deg here): read it against the runner's own baseline."""
+    left, right, nose = point(xy, "left_ear"), point(xy, "right_ear"), point(xy, "nose")
+    span = distance(left, right)
+    across = (right - left) / span[:, None]
+    # The nose's distance from the ear line, + below it (y grows downward) whichever ear is on the left.
+    below = np.sign(across[:, 0]) * np.cross(across, nose - midpoint(left, right))
+    return np.degrees(np.arcsin(np.clip(below / (NOSE_DEPTH_EAR_SPANS * span), -1.0, 1.0)))
 
 
 def forward_head_deg(forward: np.ndarray, side: str) -> np.ndarray:

@@ -1,7 +1,8 @@
 """Which way the camera looks at the runner, per frame, decided over a sliding time window.
 
 - **side**: the shoulders overlap in the picture (their horizontal span is small next to the trunk
-  length). ``facing`` is +1 when the runner faces right, -1 when left, decided from the nose
+  length, or next to its stand-in from the ear span when the hips are out of frame,
+  :func:`~formcheck.geometry.scale_length`). ``facing`` is +1 when the runner faces right, -1 when left, decided from the nose
   ahead of the ears and the toes ahead of the heels. Metrics mirror x by ``facing`` so that
   "forward" is always +x.
 - **front** / **back**: the shoulders are spread across the picture. The runner's left shoulder
@@ -18,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from formcheck.config import ViewConfig
-from formcheck.geometry import mean_of_seen, midpoint, point, rolling_median, trunk_length
+from formcheck.geometry import mean_of_seen, midpoint, point, rolling_median, scale_length
 from formcheck.track import Track
 
 VIEWS = ("side", "front", "back")
@@ -51,7 +52,7 @@ def estimate_view(track: Track, config: ViewConfig = ViewConfig()) -> ViewEstima
     """Decide the view of every frame of a (cleaned) track."""
     xy, t = track.xy, track.times
     left, right = point(xy, "left_shoulder"), point(xy, "right_shoulder")
-    span = rolling_median(t, np.abs(left[:, 0] - right[:, 0]) / trunk_length(xy), config.window_s)
+    span = rolling_median(t, np.abs(left[:, 0] - right[:, 0]) / scale_length(xy), config.window_s)
     order = rolling_median(t, np.sign(left[:, 0] - right[:, 0]), config.window_s)  # +: left on the right
 
     ears = midpoint(point(xy, "left_ear"), point(xy, "right_ear"))
