@@ -19,6 +19,10 @@ depend on the distance to the camera. In side view x is mirrored by the facing d
 | ``hand_height_ratio`` | wrists above the hip midpoint / trunk; larger = hands riding up to the chest | any, hips seen |
 | ``elbow_angle_deg`` | interior shoulder-elbow-wrist angle of the near arm | side |
 
+The front-view proxy is used only in a clip filmed from the front (:data:`FRONT_CLIP_SHARE` of the
+frames whose view is known): elsewhere frames taken for the front keep no head pitch rather than
+mixing the two scales (on a copy of run04 whose view wavered between side and front, 53% front,
+the mix moved the clip median by 16 deg).
 "Head side-on" means the near eye is ahead of the near ear, the ear-to-eye line within
 :data:`SIDE_ON_MAX_DEG` of level, and the nose ahead of the ear: a head turned away (a runner seen from
 behind at a slant, taken for side-on by the shoulders) has no head angle, not a wild one. With the
@@ -63,6 +67,8 @@ SIDE_ON_MAX_DEG = 60.0
 #: between MediaPipe's two ear points, about a sixth of the trunk): an approximation, so the front
 #: view's head pitch is a proxy for changes, not an absolute angle.
 NOSE_DEPTH_EAR_SPANS = 1.0
+#: A clip is filmed from the front when at least this share of its frames with a known view are.
+FRONT_CLIP_SHARE = 0.7
 _FINGERS = ("index", "middle", "ring", "pinky")
 
 
@@ -78,7 +84,9 @@ def frame_metrics(track: Track, view: ViewEstimate, scale: np.ndarray,
     near = near_side(track, config.near_side_window_s)
 
     side_on = _on_near_side(near, lambda s: head_side_on(forward, s))
-    front_view = view.view == "front"
+    known = view.view != ""
+    front_clip = known.any() and (view.view[known] == "front").mean() >= FRONT_CLIP_SHARE
+    front_view = (view.view == "front") & front_clip
     columns = {
         "head_pitch_deg": np.where(front_view, front_head_pitch_deg(xy),
                                    _on_near_side(near, lambda s: head_pitch_deg(forward, s))),
