@@ -84,8 +84,7 @@ class CameraRoll:
         smooth = rolling_median(sample_t, sample_roll, SMOOTH_S, min_share=0.0)
         ok = np.isfinite(smooth)
         roll = np.interp(times, sample_t[ok], smooth[ok])
-        nearest = np.abs(times[:, None] - sample_t[seen][None, :]).min(axis=1) if seen.sum() < 50_000 else 0
-        return np.where(nearest <= MAX_REACH_S, roll, np.nan)
+        return np.where(_distance_to_nearest(times, sample_t[seen]) <= MAX_REACH_S, roll, np.nan)
 
     def summary(self, frame_times: np.ndarray) -> dict:
         """How sure the roll is, for summary.json: the share of frames with an estimate, the median
@@ -120,6 +119,14 @@ class CameraRoll:
         return cls(times=tuple(float(t) for t in data.get("times_s", [])),
                    roll_deg=tuple(math.nan if r is None else float(r) for r in data.get("roll_deg", [])),
                    support=tuple(float(s) for s in data.get("support", [])))
+
+
+def _distance_to_nearest(times: np.ndarray, samples: np.ndarray) -> np.ndarray:
+    """(T,) seconds from each of ``times`` to the nearest of ``samples`` (sorted, at least one)."""
+    after = np.clip(np.searchsorted(samples, times), 1, len(samples) - 1) if len(samples) > 1 else np.zeros(
+        len(times), dtype=int)
+    before = np.maximum(after - 1, 0)
+    return np.minimum(np.abs(times - samples[before]), np.abs(times - samples[after]))
 
 
 def roll_warnings(summary: dict, config: QualityConfig) -> list[str]:
