@@ -46,10 +46,10 @@ def analyze(clip: str | Path, config: Config | None = None, out: str | Path | No
             progress: PhaseProgress | None = None, parallel: bool = True) -> Analysis:
     """Analyse ``clip`` and write its output folder; return the analysis with ``out_dir`` set.
 
-    ``out``: by default ``CLIP_STEM.formcheck`` next to the clip; a folder that already exists and is
-    not formcheck's analysis folder (yours, ``.``) gets ``CLIP_STEM.formcheck`` inside it. Only
-    formcheck's own earlier analysis folder is ever replaced; anything else in the way raises
-    :class:`~formcheck.errors.OutputError` before any work (:mod:`formcheck.destination`).
+    ``out``: by default ``CLIP_STEM.formcheck`` next to the clip; a folder of yours that exists (one
+    without formcheck's marker, such as ``.``) or a batch folder gets ``CLIP_STEM.formcheck`` inside
+    it. Only formcheck's own earlier analysis folder is ever replaced; anything else in the way
+    raises :class:`~formcheck.errors.OutputError` before any work (:mod:`formcheck.destination`).
 
     ``baseline``: judge against this reference instead of the clip's first strides. ``video`` /
     ``report``: write overlay.mp4 / report.html. ``reuse``: load the landmarks saved in ``out`` when
@@ -154,8 +154,8 @@ def compare(early: str | Path | Analysis, late: str | Path | Analysis, config: C
             out: str | Path | None = None, *, video: bool = True, reuse: bool = True,
             progress: PhaseProgress | None = None) -> Comparison:
     """Compare an early clip with a late one, stride by stride, and write the comparison folder
-    (``out``, by default ``EARLY_vs_LATE.compare`` next to the late clip; an existing folder that is
-    not formcheck's comparison folder gets ``EARLY_vs_LATE.compare`` inside it, as in :func:`analyze`).
+    (``out``, by default ``EARLY_vs_LATE.compare`` next to the late clip; a folder of yours that
+    exists gets ``EARLY_vs_LATE.compare`` inside it, as in :func:`analyze`).
 
     ``early`` / ``late``: clips (analysed with :func:`analyze`, re-using saved landmarks) or
     analyses already made. ``video``: write the side-by-side video. The returned comparison holds
