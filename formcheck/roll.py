@@ -19,10 +19,11 @@ family's own favourite; elsewhere it is not measured, the angles there are taken
 picture's edges, and most of a clip unmeasured gives a warning. The samples are smoothed over
 :data:`SMOOTH_S` seconds (a hand's roll drifts slowly) and read at each frame's time.
 
-Measured on the sample clips (:mod:`benchmarks.validate` and ``seeds/README.md``): on run01 both
-families agree (-2.1 and -2.2 deg) and a copy rolled by +5 / -8 deg reads 5.2 / 7.8 deg more; on
-run12 the upright family reads -8.5 deg from the treadmill's inclined posts while the level family
-reads -15 deg from its rails, so no roll is claimed there.
+Measured on the sample clips (``benchmarks/validate.py``, figures in ``seeds/README.md``): on run01
+the roll reads -2.6 deg and the copies rolled by +5 / -8 deg read 5.1 / 7.1 deg away from it; on run12
+the upright family's own peak is the treadmill's inclined posts (-8.5 deg) and the level family's a
+rail (-15 deg), while the lean both agree on, +0.8 deg, is the hand-held camera's; on run06 (a phone
+pointed up at a ceiling) two leans compete and the reading is not stable between copies.
 
 Sign: ``roll_deg`` is how far the scene's upright lines lean in the picture, + = clockwise (the phone
 turned counter-clockwise). Turning landmarks by ``-roll_deg`` (:func:`upright`) puts them in the
@@ -54,10 +55,10 @@ MIN_SUPPORT = 0.3
 #: A rival lean farther than RIVAL_APART_DEG from the best with RIVAL_SHARE of its agreement makes
 #: the frame ambiguous: no roll is measured.
 RIVAL_APART_DEG = 3.0
+RIVAL_SHARE = 0.8
 #: No roll beyond this (deg) is claimed: a phone is not held that crooked, and near +-45 deg upright
 #: and level lines cannot be told apart (a darkened copy of run12 read +43 deg without this bound).
 MAX_ROLL_DEG = 25.0
-RIVAL_SHARE = 0.8
 SMOOTH_S = 1.0  # seconds over which the samples are smoothed (rolling median)
 #: A frame farther than this (s) from any sample with an estimate has no roll.
 MAX_REACH_S = 1.0
