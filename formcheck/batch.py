@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import multiprocessing
 import queue
+import signal
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -114,7 +115,7 @@ def _run_pool(clips: list[Path], config: Config, out: Path | None, jobs: int, ba
     relay_thread.start()
     results: list[ClipResult | None] = [None] * len(clips)
     try:
-        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context) as pool:
+        with ProcessPoolExecutor(max_workers=max(1, jobs), mp_context=context, initializer=_watch_for_ctrl_c) as pool:
             parallel = min(jobs, len(clips)) < 2  # else the workers keep the cores busy already
             futures = {pool.submit(_analyze_one, i, clip, config, out, baseline, video, report,
                                    reuse, parallel, events, interrupted): i for i, clip in enumerate(clips)}
@@ -143,6 +144,24 @@ def _work(clip: Path, config: Config, video: bool) -> int:
     return -(-frames // config.pose.every) + (frames if video else 0)
 
 
+#: Set in a worker process once Ctrl-C has reached it, however the interrupt then surfaced.
+_ctrl_c_seen = False
+
+
+def _watch_for_ctrl_c() -> None:
+    """Worker start-up: remember every Ctrl-C, then interrupt as Python does by default. A
+    KeyboardInterrupt can surface as another error (one raised while MediaPipe is being imported
+    leaves the module half-initialised, and the next clip then fails with a NameError), or outside
+    the clip's analysis; the flag still tells the worker not to start another clip."""
+
+    def remember(signum, frame) -> None:
+        global _ctrl_c_seen
+        _ctrl_c_seen = True
+        signal.default_int_handler(signum, frame)
+
+    signal.signal(signal.SIGINT, remember)
+
+
 def _analyze_one(index: int, clip: Path, config: Config, out: Path | None, baseline: Baseline | None, video: bool,
                  report: bool, reuse: bool, parallel: bool, events, interrupted) -> ClipResult:
     """One clip in a worker process; errors come back as a result, never as a crash of the batch.
@@ -156,16 +175,21 @@ def _analyze_one(index: int, clip: Path, config: Config, out: Path | None, basel
     def progress(phase: str, count: int, total: int | None) -> None:
         events.put((index, phase, count))
 
-    if interrupted.is_set():
+    if _ctrl_c_seen or interrupted.is_set():
+        interrupted.set()
         return ClipResult(clip, None, None, error="not analysed: interrupted")
     try:
         analysis = analyze(clip, config, out, baseline=baseline, video=video, report=report, reuse=reuse,
                            progress=progress, parallel=parallel)
+        result = ClipResult(clip, analysis.out_dir, analysis.summary["verdict"], tuple(analysis.summary["warnings"]))
     except KeyboardInterrupt:
         interrupted.set()
         raise
     except FormcheckError as exc:
-        return ClipResult(clip, None, None, error=str(exc))
+        result = ClipResult(clip, None, None, error=str(exc))
     except Exception as exc:  # a bug: keep the batch going and say what happened
-        return ClipResult(clip, None, None, error=f"internal error: {type(exc).__name__}: {exc}")
-    return ClipResult(clip, analysis.out_dir, analysis.summary["verdict"], tuple(analysis.summary["warnings"]))
+        result = ClipResult(clip, None, None, error=f"internal error: {type(exc).__name__}: {exc}")
+    if _ctrl_c_seen:  # the interrupt surfaced as an error, or after the analysis
+        interrupted.set()
+        raise KeyboardInterrupt
+    return result

@@ -31,3 +31,45 @@ def test_a_folder_of_clips_is_analysed_like_each_clip_alone(tmp_path):
     assert (in_batch / "stride_metrics.csv").read_bytes() == (alone / "stride_metrics.csv").read_bytes()
     a, b = (json.loads((d / "summary.json").read_text()) for d in (in_batch, alone))
     assert a["metrics"] == b["metrics"] and a["verdict"] == b["verdict"] and a["warnings"] == b["warnings"]
+
+
+
+def _run_worker_task(tmp_path, monkeypatch, ctrl_c_before: bool, analysis):
+    """Run one batch task in this process as a worker would, ``analysis`` standing in for
+    :func:`formcheck.api.analyze`; return how the task ended and whether the batch was told it is
+    interrupted. ``ctrl_c_before``: Ctrl-C reached the worker before the task began."""
+    import queue
+    import threading
+
+    from formcheck import api, batch
+    from formcheck.config import Config
+
+    monkeypatch.setattr(batch, "_ctrl_c_seen", ctrl_c_before)
+    monkeypatch.setattr(api, "analyze", analysis)
+    interrupted = threading.Event()
+    try:
+        ended = batch._analyze_one(0, tmp_path / "run.mp4", Config(), None, None, False, False, True, False,
+                                   queue.Queue(), interrupted)
+    except KeyboardInterrupt as exc:
+        ended = exc
+    return ended, interrupted.is_set()
+
+
+def test_a_worker_that_saw_ctrl_c_starts_no_further_clip(tmp_path, monkeypatch):
+    def analysis(*args, **kwargs):
+        raise AssertionError("a clip was started after Ctrl-C")
+
+    ended, told = _run_worker_task(tmp_path, monkeypatch, True, analysis)
+    assert ended.error == "not analysed: interrupted" and ended.out_dir is None
+    assert told  # the other workers start nothing either
+
+
+def test_ctrl_c_that_surfaces_as_another_error_still_interrupts_the_batch(tmp_path, monkeypatch):
+    from formcheck import batch
+
+    def analysis(*args, **kwargs):  # Ctrl-C while MediaPipe was being imported, seen as a NameError
+        monkeypatch.setattr(batch, "_ctrl_c_seen", True)
+        raise NameError("name 'framework' is not defined")
+
+    ended, told = _run_worker_task(tmp_path, monkeypatch, False, analysis)
+    assert isinstance(ended, KeyboardInterrupt) and told
