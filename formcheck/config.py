@@ -151,20 +151,29 @@ class ViewConfig:
 class StrideConfig:
     """How steps and strides are found (see :mod:`formcheck.strides`).
 
-    ``min_cadence_spm`` / ``max_cadence_spm``: the search range in steps per minute (covers walking,
-    slow-motion clips and sprinting). ``min_coverage``: share of frames the ankles (or wrists) must be
-    seen in. ``min_strides``: fewer strides than this in the clip means no rhythm. ``min_peak_spacing``
-    (share of the stride period) and ``min_prominence`` (share of the swing's standard deviation)
-    reject wobbles. ``fallback_window_s``: window length used instead of strides when no rhythm is
-    found. The swing is divided by the body scale of :class:`MetricsConfig`.
+    ``min_cadence_spm`` / ``max_cadence_spm``: the range of step rates, in steps per minute as the
+    clip plays, taken for a rhythm (down to a 10x slow-motion clip, up to a sprint). ``min_coverage``:
+    share of frames the ankles (or wrists) must be seen in. ``min_strides``: fewer strides than this
+    in the clip means no rhythm. ``min_swing``: the swing's typical size (90th percentile, in body
+    scales) below which it is not a stride (a person standing). ``hysteresis``: share of that size
+    the swing must pass, one way then the other, to count a step. ``min_half_share``: a step shorter
+    than this share of the steps around it is merged into them. ``min_bounce`` (body scales) and
+    ``max_bounce_irregularity`` (:func:`formcheck.strides._irregularity`): the hips' rise and fall,
+    used when neither feet nor hands give a rhythm, must be at least this big and this regular.
+    ``fallback_window_s``: window length
+    used instead of strides when no rhythm is found. The swing is divided by the body scale of
+    :class:`MetricsConfig`.
     """
 
-    min_cadence_spm: float = 60.0
+    min_cadence_spm: float = 12.0
     max_cadence_spm: float = 260.0
     min_coverage: float = 0.5
-    min_strides: float = 2.0
-    min_peak_spacing: float = 0.6
-    min_prominence: float = 0.5
+    min_strides: float = 1.5
+    min_swing: float = 0.08
+    hysteresis: float = 0.3
+    min_half_share: float = 0.4
+    min_bounce: float = 0.01
+    max_bounce_irregularity: float = 0.3
     fallback_window_s: float = 0.75
 
 

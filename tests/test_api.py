@@ -107,7 +107,7 @@ def damaged_on_disk(path):
 def test_saved_stages_are_made_again_when_their_settings_change_or_their_files_are_gone(strided_clip, tmp_path):
     out = tmp_path / "out"
     formcheck.analyze(strided_clip, FAST, out=out, video=False, report=False)
-    stride_change = dataclasses.replace(FAST, strides=dataclasses.replace(FAST.strides, min_prominence=0.4))
+    stride_change = dataclasses.replace(FAST, strides=dataclasses.replace(FAST.strides, hysteresis=0.35))
     summary = formcheck.analyze(strided_clip, stride_change, out=out, video=False, report=False).summary
     assert summary["pose_reused"] and summary["cleaning_reused"] and not summary["strides_reused"]
 
