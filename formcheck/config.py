@@ -166,7 +166,7 @@ class StrideConfig:
     """
 
     min_cadence_spm: float = 12.0
-    max_cadence_spm: float = 260.0
+    max_cadence_spm: float = 320.0
     min_coverage: float = 0.5
     min_strides: float = 1.5
     min_swing: float = 0.08

@@ -7,11 +7,12 @@ frame). The feet are read two ways: the signed swing, one way at each left step 
 each right one, and the spread, which opens at every step whichever foot leads, so a model that
 mistakes one foot for the other every few steps neither halves nor doubles the count. Each signal
 gives one step per half cycle found with hysteresis, without assuming a period, so a clip whose
-speed changes, and a slow-motion clip (down to about 12 steps/min as played), are followed step by
-step; a half cycle much shorter than those around it is a wobble, merged into them (a stride of
-half length is repaired, not kept). Every second step bounds a stride. Taking each metric per
-stride (median over one full arm-and-leg cycle) means a normal arm swing is never mistaken for
-tension.
+speed changes, and a slow-motion clip (down to about 12 steps/min as played; up to a sprint's 320),
+are followed step by step. A half cycle much shorter than those around it is a wobble, merged into
+them (a stride of half length is repaired, not kept); a step or two missed inside a steady stretch
+is put back; a longer stretch where the feet were lost is left out of the cadence. Every second
+step bounds a stride. Taking each metric per stride (median over one full arm-and-leg cycle) means a
+normal arm swing is never mistaken for tension.
 
 Measured against steps counted by eye on every running sample clip: ``benchmarks/step_counts.md``.
 
@@ -202,11 +203,26 @@ def _outside_gaps(starts: np.ndarray, ends: np.ndarray, gaps: list[tuple[float, 
 
 def _cadence(steps: np.ndarray, gaps: list[tuple[float, float]]) -> float:
     """Mean step rate (steps/min) over the intervals between consecutive steps with no gap between
-    them; NaN without such an interval."""
+    them and no unseen stretch (:func:`_unseen`); NaN without such an interval."""
     if len(steps) < 2:
         return float("nan")
-    intervals = np.diff(steps)[~_in_gaps(steps[:-1], steps[1:], gaps)]
-    return 60.0 / float(intervals.mean()) if len(intervals) else float("nan")
+    intervals = np.diff(steps)
+    keep = ~_in_gaps(steps[:-1], steps[1:], gaps) & ~_unseen(intervals)
+    return 60.0 / float(intervals[keep].mean()) if keep.any() else float("nan")
+
+
+#: An interval this many times the intervals around it holds steps that were not seen (more than
+#: :func:`_fill_missed` puts back), not one slow step.
+UNSEEN_STEPS = 3.0
+
+
+def _unseen(intervals: np.ndarray) -> np.ndarray:
+    """(N,) bool: each step interval (s) longer than :data:`UNSEEN_STEPS` times the median of the
+    (up to) 3 intervals on each side of it: the feet were lost for a while (a small runner among
+    others, a moment behind a rail), so it is no step and is left out of the cadence."""
+    around = [np.r_[intervals[max(0, k - 3):k], intervals[k + 1:k + 4]] for k in range(len(intervals))]
+    return np.array([len(near) > 0 and interval > UNSEEN_STEPS * np.median(near)
+                     for interval, near in zip(intervals, around)], dtype=bool)
 
 
 def _rhythm(times: np.ndarray, signal: np.ndarray, config: StrideConfig, both_ways: bool,
@@ -234,14 +250,34 @@ def _rhythm(times: np.ndarray, signal: np.ndarray, config: StrideConfig, both_wa
     if swing < (config.min_swing if min_swing is None else min_swing):
         return None
     halves = _merge_short_halves(_half_cycles(wave, config.hysteresis * swing), config.min_half_share)
-    steps = grid[[start + int(np.argmax(sign * wave[start:stop])) for sign, start, stop in halves
-                  if both_ways or sign > 0]]
+    steps = _fill_missed(grid[[start + int(np.argmax(sign * wave[start:stop])) for sign, start, stop in halves
+                               if both_ways or sign > 0]])
     if len(steps) < 2 * config.min_strides + 1:
         return None
     cadence = 60.0 / float(np.median(np.diff(steps)))
     if not config.min_cadence_spm <= cadence <= config.max_cadence_spm:
         return None
     return steps, steps[::2]
+
+
+def _fill_missed(steps: np.ndarray, tolerance: float = 0.15) -> np.ndarray:
+    """``steps`` (s) with steps missed inside a steady stretch put back, evenly spaced: where the 3
+    intervals before and the 3 after agree (medians within ``tolerance``) and the interval between
+    them is 2 or 3 times theirs (within ``tolerance``), a foot went unseen for a step or two, and
+    the stride holding it would read half the cadence. Anywhere the pace changes, nothing is added."""
+    intervals = np.diff(steps)
+    filled = [steps[:1]]
+    for k, interval in enumerate(intervals):
+        before, after = intervals[max(0, k - 3):k], intervals[k + 1:k + 4]
+        n = 1
+        if len(before) == 3 and len(after) == 3:
+            pace = (np.median(before) + np.median(after)) / 2
+            times = interval / pace
+            if (abs(np.log(np.median(before) / np.median(after))) < tolerance and round(times) in (2, 3)
+                    and abs(times / round(times) - 1) < tolerance):
+                n = round(times)
+        filled.append(steps[k] + interval * np.arange(1, n + 1) / n)
+    return np.concatenate(filled)
 
 
 def _half_cycles(wave: np.ndarray, threshold: float) -> list[tuple[int, int, int]]:

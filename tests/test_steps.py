@@ -91,3 +91,20 @@ def test_someone_standing_still_has_no_steps():
     standing = standing + np.random.default_rng(1).normal(0, 1.0, standing.shape)  # the model's jitter
     strides = strides_of(track.replace(xy=standing))
     assert strides.source == "windows" and np.isnan(strides.cadence_spm)
+
+
+def test_a_foot_hidden_for_a_moment_costs_no_step_and_no_long_stride():
+    track = runner(cadence_spm=170.0)
+    xy = track.xy.copy()
+    for start_s in (4.1, 9.3, 14.6):  # a rail, a passer-by: both feet unseen for a step and a half
+        hidden = (track.times >= start_s) & (track.times < start_s + 0.55)
+        for part in ("ankle", "heel", "foot_index", "knee"):
+            xy[np.ix_(hidden, [POSE_INDEX[f"left_{part}"], POSE_INDEX[f"right_{part}"]])] = np.nan
+    strides = strides_of(track.replace(xy=xy))
+    assert strides.source == "ankles" and strides.cadence_spm == pytest.approx(170.0, rel=0.02)
+    lengths = strides.ends - strides.starts
+    assert lengths.max() < 1.3 * np.median(lengths)
+
+
+def test_a_sprint_at_300_steps_a_minute_is_counted():
+    assert strides_of(runner(cadence_spm=300.0, fps=120.0)).cadence_spm == pytest.approx(300.0, rel=0.02)
