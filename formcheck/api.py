@@ -11,6 +11,7 @@ beside them are loaded too when their own settings (:data:`CLEANING_SECTIONS`,
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from importlib.metadata import version
 from pathlib import Path
@@ -69,6 +70,12 @@ def analyze(clip: str | Path, config: Config | None = None, out: str | Path | No
         write_analysis(analysis, out_dir, video=video, report=report, progress=overlay_progress)
     analysis.out_dir = out_dir
     return analysis
+
+
+def _saved_mirrored(clip: Path) -> bool:
+    """The analysis saved next to ``clip`` (its default folder) was made mirror-averaged."""
+    summary = _saved_summary(default_output_dir(clip))
+    return bool(summary and summary.get("config", {}).get("pose", {}).get("mirror"))
 
 
 def load_saved_run(out_dir: Path, clip: Path, config: Config) -> PoseRun | None:
@@ -150,6 +157,10 @@ def _written_with(out_dir: Path, config: Config, video: bool, report: bool) -> b
             and all((out_dir / name).is_file() for name in files))
 
 
+#: How a comparison's note starts when the runner faces one way in the early clip and the other in the late one.
+OTHER_WAY = "the runner faces the other way in the late clip"
+
+
 def compare(early: str | Path | Analysis, late: str | Path | Analysis, config: Config | None = None,
             out: str | Path | None = None, *, video: bool = True, reuse: bool = True,
             progress: PhaseProgress | None = None) -> Comparison:
@@ -160,11 +171,17 @@ def compare(early: str | Path | Analysis, late: str | Path | Analysis, config: C
     ``early`` / ``late``: clips (analysed with :func:`analyze`, re-using saved landmarks) or
     analyses already made. ``video``: write the side-by-side video. The returned comparison holds
     both analyses (``early``, ``late``) and ``out_dir``; in Jupyter it shows its table.
+
+    When the runner faces one way in one clip and the other way in the other, both clips are
+    analysed again mirror-averaged (``[pose] mirror``, :mod:`formcheck.pose.mirror`): the model
+    reads the head a few degrees differently facing left and right, which would otherwise show as
+    a change of form. ``comparison.notes`` says so.
     """
     from formcheck.comparison import Comparison
     from formcheck.comparison_output import default_comparison_dir, write_comparison
 
     config = config or Config()
+    given = (early, late)
     clips = [Path(a.info.path) if isinstance(a, Analysis) else Path(a) for a in (early, late)]
     out_dir = output_folder(out, default_comparison_dir(*clips), COMPARISON, inputs=clips)
     # Each clip's own analysis folder is checked before any work too, and must not be the comparison's.
@@ -172,10 +189,26 @@ def compare(early: str | Path | Analysis, late: str | Path | Analysis, config: C
         if output_folder(None, default_output_dir(clip), ANALYSIS, inputs=[clip]) == out_dir:
             raise OutputError(f"{out} is where {clip.name}'s own analysis folder goes; give the comparison "
                               "another folder name with -o")
+    mirrored = dataclasses.replace(config, pose=dataclasses.replace(config.pose, mirror=True))
+    paths_only = not any(isinstance(a, Analysis) for a in given)
+    if paths_only and reuse and all(_saved_mirrored(clip) for clip in clips):  # a comparison made them so before
+        config = mirrored
     early, late = (a if isinstance(a, Analysis) else analyze(a, config, reuse=reuse, progress=progress)
                    for a in (early, late))
+    notes = []
+    if early.measurements.view.main_facing() * late.measurements.view.main_facing() < 0:
+        # The model reads the head differently facing left and right (formcheck.pose.mirror).
+        if not config.pose.mirror and paths_only:
+            config = mirrored
+            early, late = (analyze(clip, config, reuse=reuse, progress=progress) for clip in clips)
+        notes.append(OTHER_WAY + (": both clips were analysed mirror-averaged (the model on each frame and on its "
+                                  "mirror image), so the direction of running does not read as a change of form"
+                                  if config.pose.mirror else
+                                  "; head angles can differ by a few degrees from that alone: analyse both with "
+                                  "mirror = true in [pose] (or --mirror) to rule it out"))
     comparison = Comparison.from_measurements(early.measurements, late.measurements, Path(early.info.path).name,
                                               Path(late.info.path).name, config)
+    comparison.notes = tuple(notes)
     video_progress = (lambda done, total: progress("side by side", done, total)) if progress else None
     comparison.out_dir = write_comparison(comparison, early, late, out_dir, video=video, progress=video_progress)
     comparison.early, comparison.late = early, late

@@ -40,6 +40,7 @@ def analyze(
     model: Annotated[Optional[str], typer.Option(help="Pose model: 'holistic' (with finger landmarks) or 'pose' (faster, no fingers).")] = None,
     max_height: Annotated[Optional[int], typer.Option(help="Analyse frames scaled down to at most this many pixels high (faster).")] = None,
     every: Annotated[Optional[int], typer.Option(help="Analyse every n-th frame only (faster; 2-4 suits 120-240 fps clips).")] = None,
+    mirror: Annotated[Optional[bool], typer.Option("--mirror/--no-mirror", help="Also search each frame flipped left to right and average, so a runner running left reads as one running right (twice the model's time). compare turns it on by itself when the runner faces opposite ways in the two clips.")] = None,
     baseline: Annotated[Optional[Path], typer.Option(help="Judge against this relaxed reference instead of the clip's first 20 s: an early-run clip, its output folder, or a baseline.json.")] = None,
     video: Annotated[bool, typer.Option("--video/--no-video", help="Write the annotated overlay.mp4 (skip it to save time).")] = True,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html, the page that shows the verdict, video and plots, and the plots (plots/).")] = True,
@@ -59,7 +60,8 @@ def analyze(
     from formcheck.quality import in_view_line
 
     def run() -> None:
-        config = _with_overrides(_config(config_file, model, max_height, video_height, every), "follow", person=person)
+        config = _with_overrides(_config(config_file, model, max_height, video_height, every, mirror), "follow",
+                                 person=person)
         paths = expand_clips(clips)
         if len(paths) == 1 and not clips[0].is_dir():  # refused here, not after the baseline's analysis
             output_folder(out, default_output_dir(paths[0]), ANALYSIS, inputs=paths)
@@ -100,6 +102,7 @@ def compare(
     video: Annotated[bool, typer.Option("--video/--no-video", help="Write the side-by-side video (skip it to save time).")] = True,
     video_height: Annotated[Optional[int], typer.Option(help="Scale the videos down to at most this many pixels high [default: 1280; 720 per half side by side].")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Run the pose model again even where saved landmarks exist.")] = False,
+    mirror: Annotated[Optional[bool], typer.Option("--mirror/--no-mirror", help="Analyse both clips mirror-averaged (each frame also searched flipped left to right); on by itself when the runner faces opposite ways in the two clips.")] = None,
     debug: Debug = False,
 ) -> None:
     """Compare an EARLY and a LATE clip of one run, measure by measure and stride by stride: the
@@ -108,7 +111,7 @@ def compare(
     from formcheck.api import compare as compare_clips
 
     def run() -> None:
-        config = _config(config_file, model, max_height, video_height)
+        config = _config(config_file, model, max_height, video_height, mirror=mirror)
         with _progress_bar(f"{early.name} vs {late.name}") as progress:
             comparison = compare_clips(early, late, config, out, video=video, reuse=not fresh, progress=progress)
         _print_comparison(comparison)
@@ -149,11 +152,12 @@ def _load_baseline(path: Path, config):
 
 
 def _config(config_file: Path | None, model: str | None, max_height: int | None, video_height: int | None,
-            every: int | None = None):
+            every: int | None = None, mirror: bool | None = None):
     """Settings from the TOML file (or defaults) with the command line's options applied."""
     from formcheck.config import load_config
 
-    config = _with_overrides(load_config(config_file), "pose", model=model, max_height=max_height, every=every)
+    config = _with_overrides(load_config(config_file), "pose", model=model, max_height=max_height, every=every,
+                             mirror=mirror)
     return _with_overrides(config, "overlay", max_height=video_height)
 
 
@@ -208,6 +212,8 @@ def _print_comparison(comparison) -> None:
                       _fmt(row["effect_size"], "+.2f"), f"{row['n_early']}/{row['n_late']}", counts,
                       style="bold red" if counts == "tighter" else None)
     Console().print(table)
+    for note in comparison.notes:
+        Console().print(f"note: {note}", markup=False, highlight=False)
     Console().print(comparison.verdict(), markup=False, highlight=False)
 
 

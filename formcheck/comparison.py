@@ -260,12 +260,14 @@ class Comparison:
     """An early clip compared with a late one: their labels (e.g. the clip file names) and the table
     of :func:`compare_strides` (one row per metric plus the cadence). ``enough_strides``: with fewer
     strides in a clip, the overall verdict calls its findings a hint (``config.quality.min_strides``).
-    :func:`formcheck.compare` also fills in the two analyses and the folder it wrote (``out_dir``)."""
+    :func:`formcheck.compare` also fills in the two analyses, the folder it wrote (``out_dir``) and
+    ``notes``: what it did so the two clips compare like for like (one plain sentence each)."""
 
     early_label: str
     late_label: str
     table: pd.DataFrame
     enough_strides: int = QualityConfig().min_strides
+    notes: tuple[str, ...] = ()
     early: Analysis | None = field(default=None, repr=False)
     late: Analysis | None = field(default=None, repr=False)
     out_dir: Path | None = None
@@ -339,7 +341,7 @@ class Comparison:
             records.append({key: _plain(value) for key, value in record.items()})
         return {"early": self.early_label, "late": self.late_label, "verdict": self.verdict(),
                 "significant_metrics": self.significant_metrics(), "tighter_metrics": self.tighter_metrics(),
-                "metrics": records}
+                "notes": list(self.notes), "metrics": records}
 
     def _repr_html_(self) -> str:
         """A compact HTML table for Jupyter; rows whose change counts the tight way are highlighted."""

@@ -34,12 +34,15 @@ class PoseConfig:
     this many pixels high (None = full size); landmarks are still reported in full-size pixels.
     ``min_detection_confidence`` / ``min_tracking_confidence``: MediaPipe's thresholds in [0, 1].
     ``every``: analyse every n-th frame only (1 = all); for 120-240 fps clips, 2-4 still samples
-    each stride finely and divides the inference time.
+    each stride finely and divides the inference time. ``mirror``: also search each frame flipped
+    left to right and average (:mod:`formcheck.pose.mirror`): a runner filmed running left reads
+    the same as one running right, for a second model's time.
     """
 
     model: str = "holistic"
     max_height: int | None = None
     every: int = 1
+    mirror: bool = False
     min_detection_confidence: float = 0.5
     min_tracking_confidence: float = 0.5
 

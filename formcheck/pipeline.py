@@ -195,13 +195,18 @@ def default_output_dir(clip: Path) -> Path:
 
 def make_estimator(config: Config) -> PoseEstimator:
     """The default MediaPipe estimator with the configured model and thresholds, kept on the runner
-    (the person who moves) unless ``config.follow.enabled`` is off."""
+    (the person who moves) unless ``config.follow.enabled`` is off; with ``config.pose.mirror``, two
+    of them averaged, one on the mirror image of each frame (:mod:`formcheck.pose.mirror`)."""
     from formcheck.pose.follow import RunnerFollower
     from formcheck.pose.mediapipe_backend import MediaPipeEstimator
+    from formcheck.pose.mirror import MirrorAveraged
 
-    model = MediaPipeEstimator(config.pose.model, config.pose.min_detection_confidence,
-                               config.pose.min_tracking_confidence)
-    return RunnerFollower(model, config.follow) if config.follow.enabled else model
+    def one() -> PoseEstimator:
+        model = MediaPipeEstimator(config.pose.model, config.pose.min_detection_confidence,
+                                   config.pose.min_tracking_confidence)
+        return RunnerFollower(model, config.follow) if config.follow.enabled else model
+
+    return MirrorAveraged(one(), one()) if config.pose.mirror else one()
 
 
 def file_sha256(path: Path) -> str:

@@ -41,6 +41,10 @@ class ViewEstimate:
         out["unknown"] = float(np.mean(self.view == "")) if len(self.view) else 0.0
         return out
 
+    def main_facing(self) -> int:
+        """The way the runner faces in most side-on frames: +1 right, -1 left, 0 when never decided."""
+        return int(np.sign(np.sum(self.facing)))
+
     def main_view(self) -> str:
         """The view of most frames ("" when none is known)."""
         shares = self.share()

@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import formcheck
-from formcheck.api import load_saved_run
+from formcheck.api import OTHER_WAY, load_saved_run
 from formcheck.config import Config
 from formcheck.pipeline import analysis_from_run
 from formcheck.video import probe
@@ -172,3 +172,19 @@ def test_the_plots_drawn_in_a_child_beside_the_overlay_are_those_drawn_after_it(
     assert images[0] == images[1] and len(images[0]) == len(names) - 1  # each plot once, the SVG's PNG twin
     files = [json.loads((out / "summary.json").read_text())["files"] for out in (forked.out_dir, after.out_dir)]
     assert files[0] == files[1]
+
+
+def test_a_runner_facing_the_other_way_in_the_late_clip_is_compared_mirror_averaged(tmp_path):
+    frames, times = sample_frames(sample(RUN01), max_frames=150, max_height=360)
+    early = write_clip(tmp_path / "out_leg.mp4", frames, times)  # running right...
+    late = write_clip(tmp_path / "back_leg.mp4", [np.ascontiguousarray(f[:, ::-1]) for f in frames], times)  # ...left
+    comparison = formcheck.compare(early, late, FAST, video=False)
+    assert comparison.notes and comparison.notes[0].startswith(OTHER_WAY)
+    facings = [a.measurements.view.main_facing() for a in (comparison.early, comparison.late)]
+    assert facings == [1, -1] or facings == [-1, 1]
+    for analysis in (comparison.early, comparison.late):
+        assert analysis.summary["config"]["pose"]["mirror"] is True
+    saved = json.loads((comparison.out_dir / "comparison.json").read_text())
+    assert saved["notes"] == list(comparison.notes)
+    again = formcheck.compare(early, late, FAST, video=False)  # the mirror-averaged landmarks are re-used
+    assert again.early.summary["pose_reused"] and again.late.summary["pose_reused"]
