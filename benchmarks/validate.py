@@ -12,6 +12,7 @@ Usage (from the repository root; about 15 s per copy and clip on a 2-core laptop
 
     .venv/bin/python benchmarks/validate.py                       # every side-view running clip
     .venv/bin/python benchmarks/validate.py --clips run01,run12 --out /tmp/validate.md
+    .venv/bin/python benchmarks/validate.py --mirror              # mirror-averaged (twice the time)
 
 Copies are written to ``--tmp`` (default ``formcheck-validate/`` in the system temp folder) and
 re-used by the next run; nothing is written into the project.
@@ -72,7 +73,7 @@ def difference(kind: str, value: float, original: float) -> str:
     return f"{value - original:+.1f}"
 
 
-def invariance_table(clip: Path, work: Path, model: str) -> list[str]:
+def invariance_table(clip: Path, work: Path, model: str, mirror: bool = False) -> list[str]:
     """The Markdown table of one clip: the original's medians, then each copy's change."""
     folder = work / clip.stem
     folder.mkdir(parents=True, exist_ok=True)
@@ -82,8 +83,8 @@ def invariance_table(clip: Path, work: Path, model: str) -> list[str]:
         for name in missing:
             (folder / f"{name}.done").touch()
     paths = {name: variant_file(folder, name) for name in VARIANTS}
-    base = Config(pose=PoseConfig(model=model))
-    every_2 = Config(pose=PoseConfig(model=model, every=2))
+    base = Config(pose=PoseConfig(model=model, mirror=mirror))
+    every_2 = Config(pose=PoseConfig(model=model, every=2, mirror=mirror))
     rows = {}
     for name in [*VARIANTS, EVERY_2]:
         started = time.perf_counter()
@@ -116,6 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--clips", default=",".join(SIDE_CLIPS),
                         help="comma-separated starts of sample clip names [default: every side-view running clip]")
     parser.add_argument("--model", default="pose", choices=("pose", "holistic"))
+    parser.add_argument("--mirror", action="store_true", help="analyse mirror-averaged (twice the time)")
     parser.add_argument("--tmp", type=Path, default=Path(tempfile.gettempdir()) / "formcheck-validate")
     parser.add_argument("--out", type=Path, help="also write the report (Markdown) to this new file")
     args = parser.parse_args(argv)
@@ -124,12 +126,12 @@ def main(argv: list[str] | None = None) -> None:
     clips = [next(iter(sorted(SAMPLES.glob(f"{start}*.mp4"))), None) for start in args.clips.split(",")]
     if None in clips:
         raise SystemExit(f"no sample clip for one of {args.clips} in {SAMPLES}")
-    lines = ["# formcheck validation", "", f"- model: {args.model}; copies at most {MAX_HEIGHT} px high; "
+    lines = ["# formcheck validation", "", f"- model: {args.model}{', mirror-averaged' if args.mirror else ''}; copies at most {MAX_HEIGHT} px high; "
              "differences are copy minus original on clip medians (deg; % of the original for ratios; "
              "shoulder offset in hundredths of the trunk; steps/min for cadence)", "",
              "## Invariance", ""]
     for clip in clips:
-        lines += invariance_table(clip, args.tmp, args.model)
+        lines += invariance_table(clip, args.tmp, args.model, args.mirror)
         print("\n".join(lines[-(len(VARIANTS) + 5):]), flush=True)
     text = "\n".join(lines)
     print("\n" + text)
