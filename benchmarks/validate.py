@@ -14,6 +14,11 @@ Usage (from the repository root; about 15 s per copy and clip on a 2-core laptop
     .venv/bin/python benchmarks/validate.py --clips run01,run12 --out /tmp/validate.md
     .venv/bin/python benchmarks/validate.py --mirror              # mirror-averaged (twice the time)
 
+Before the tables it prints the positive controls' separations (shrugs against rest, nods against a
+head held still, from ``annotations.json``) and every running clip's verdict with its reasons, and
+counts the false alarms: tight segments on the clips of runners who run steadily (default settings,
+about 4 minutes; ``--only verdicts`` or ``--only invariance`` for one part).
+
 Copies are written to ``--tmp`` (default ``formcheck-validate/`` in the system temp folder) and
 re-used by the next run; nothing is written into the project.
 """
@@ -21,6 +26,7 @@ re-used by the next run; nothing is written into the project.
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import sys
 import tempfile
@@ -36,10 +42,13 @@ from formcheck.config import Config, PoseConfig  # noqa: E402
 from formcheck.metrics import METRIC_COLUMNS  # noqa: E402
 from formcheck.pipeline import analyze_clip  # noqa: E402
 from tests.clips import VARIANTS, variant_file, write_variants  # noqa: E402
+from tests.controls import PC01, PC03, PC04, nod_pitch, pitch_spread, shrug_gap  # noqa: E402
 
 SAMPLES = REPO.parent / "shared" / "sample_videos"
 #: The running clips filmed from the side (the angles are side-view measures).
 SIDE_CLIPS = ("run01", "run02", "run04", "run05", "run06", "run08", "run10", "run12", "run14")
+#: Runners who run steadily and relaxed through the whole clip: any tight segment there is a false alarm.
+STEADY_CLIPS = ("run01", "run02", "run06", "run12", "run14")
 EVERY_2 = "every 2nd frame"
 #: Source frames are scaled to at most this many pixels high before the copies are made.
 MAX_HEIGHT = 960
@@ -106,6 +115,42 @@ def invariance_table(clip: Path, work: Path, model: str, mirror: bool = False) -
     return lines + [""]
 
 
+def controls_section() -> list[str]:
+    """The positive controls' separations (``annotations.json``): shrugs against rest, nods against
+    a head held still; default settings."""
+    marks = json.loads((SAMPLES / "annotations.json").read_text())
+    config = Config()
+    table = {name: analyze_clip(SAMPLES / name, config).measurements.frame_metrics for name in (PC01, PC03, PC04)}
+    up, rest = shrug_gap(table[PC01], marks[PC01])
+    down, level = nod_pitch(table[PC03], marks[PC03])
+    still, nodding = pitch_spread(table[PC04]), pitch_spread(table[PC03])
+    return ["## Positive controls", "",
+            f"- pc01 ear-to-shoulder gap: {up:.3f} in the shrugs, {rest:.3f} at rest ({up / rest - 1:+.0%})",
+            f"- pc03 head pitch at the chin-down marks {np.round(down, 1).tolist()}, at the level marks "
+            f"{np.round(level, 1).tolist()} (means {down.mean():.1f} against {level.mean():.1f} deg)",
+            f"- head pitch spread (10th-90th percentile): pc04 held still {still:.1f} deg, pc03 nodding "
+            f"{nodding:.1f} deg ({nodding / still:.1f}x)", ""]
+
+
+def verdicts_section(clips: list[Path]) -> list[str]:
+    """Each clip's verdict with its segments' reasons and any pace note, and the false alarms: tight
+    segments on the clips of runners who run steadily and relaxed (:data:`STEADY_CLIPS`); default
+    settings (the hands need the default model)."""
+    config = Config()
+    lines = ["## Verdicts", "", "| clip | verdict | segments: time, reasons | pace |", "|---|---|---|---|"]
+    false_alarms = 0
+    for clip in clips:
+        summary = analyze_clip(clip, config).summary
+        segments = "<br>".join(f"{seg['start_s']:.1f}-{seg['end_s']:.1f} s: {seg['reasons']}"
+                               + (f" (pace: {seg['pace']})" if seg.get("pace") else "") for seg in summary["segments"])
+        lines.append(f"| {clip.stem} | {summary['verdict']} | {segments or '-'} | {summary['pace']['note'] or '-'} |")
+        if clip.name.startswith(STEADY_CLIPS):
+            false_alarms += len(summary["segments"])
+    steady = [clip.stem for clip in clips if clip.name.startswith(STEADY_CLIPS)]
+    return lines + ["", f"False alarms: {false_alarms} tight segment(s) on the {len(steady)} steady clips "
+                        f"({', '.join(steady)}).", ""]
+
+
 def _plain(value: float, column: str) -> str:
     if not math.isfinite(value):
         return "-"
@@ -118,6 +163,8 @@ def main(argv: list[str] | None = None) -> None:
                         help="comma-separated starts of sample clip names [default: every side-view running clip]")
     parser.add_argument("--model", default="pose", choices=("pose", "holistic"))
     parser.add_argument("--mirror", action="store_true", help="analyse mirror-averaged (twice the time)")
+    parser.add_argument("--only", choices=("invariance", "verdicts"),
+                        help="only the invariance tables, or only the positive controls and verdicts")
     parser.add_argument("--tmp", type=Path, default=Path(tempfile.gettempdir()) / "formcheck-validate")
     parser.add_argument("--out", type=Path, help="also write the report (Markdown) to this new file")
     args = parser.parse_args(argv)
@@ -129,10 +176,16 @@ def main(argv: list[str] | None = None) -> None:
     lines = ["# formcheck validation", "", f"- model: {args.model}{', mirror-averaged' if args.mirror else ''}; copies at most {MAX_HEIGHT} px high; "
              "differences are copy minus original on clip medians (deg; % of the original for ratios; "
              "shoulder offset in hundredths of the trunk; steps/min for cadence)", "",
-             "## Invariance", ""]
-    for clip in clips:
-        lines += invariance_table(clip, args.tmp, args.model, args.mirror)
-        print("\n".join(lines[-(len(VARIANTS) + 5):]), flush=True)
+             ]
+    if args.only != "invariance":
+        lines += controls_section()
+        lines += verdicts_section(sorted(SAMPLES.glob("run*.mp4")))
+        print("\n".join(lines), flush=True)
+    if args.only != "verdicts":
+        lines += ["## Invariance", ""]
+        for clip in clips:
+            lines += invariance_table(clip, args.tmp, args.model, args.mirror)
+            print("\n".join(lines[-(len(VARIANTS) + 5):]), flush=True)
     text = "\n".join(lines)
     print("\n" + text)
     if args.out:

@@ -11,10 +11,9 @@ import pandas as pd
 import pytest
 
 from tests.conftest import SAMPLES
+from tests.controls import PC01, PC03, PC04, nod_pitch, pitch_spread, shrug_gap
 
 pytestmark = pytest.mark.slow
-
-PC01, PC03, PC04 = "pc01_shrug_front_upper_body.mp4", "pc03_head_nod_front.mp4", "pc04_head_still_front.mp4"
 
 
 @pytest.fixture(scope="module")
@@ -26,36 +25,21 @@ def frames(analysed, name: str) -> pd.DataFrame:
     return pd.read_csv(analysed(name) / "frame_metrics.csv")
 
 
-def inside(times: np.ndarray, windows: list[list[float]]) -> np.ndarray:
-    return np.any([(times >= start) & (times <= end) for start, end in windows], axis=0)
-
-
 def test_a_shrug_filmed_from_the_front_without_hips_closes_the_ear_to_shoulder_gap(analysed, annotations):
     table = frames(analysed, PC01)
-    windows = annotations[PC01]
     assert (table["view"] == "front").mean() > 0.9  # the hips are out of frame; the ears give the scale
-    gap, times = table["shoulder_elevation_ratio"], table["time_s"].to_numpy()
-    up, rest = gap[inside(times, windows["up"])].median(), gap[inside(times, windows["rest"])].median()
+    up, rest = shrug_gap(table, annotations[PC01])
     print(f"pc01 ear-to-shoulder gap: shrugs {up:.3f}, at rest {rest:.3f}")
     assert up < 0.85 * rest
 
 
 def test_nods_seen_from_the_front_read_chin_down_where_the_eye_saw_it(analysed, annotations):
-    table = frames(analysed, PC03)
-    marks = annotations[PC03]
-    pitch = table["head_pitch_deg"].interpolate().to_numpy()
-    times = table["time_s"].to_numpy()
-    down = np.interp(marks["chin_down"], times, pitch)
-    level = np.interp(marks["level"], times, pitch)
+    down, level = nod_pitch(frames(analysed, PC03), annotations[PC03])
     print(f"pc03 head pitch: chin down {np.round(down, 1)}, level {np.round(level, 1)}")
     assert (down > level).all() and down.mean() - level.mean() >= 4.0
 
 
 def test_a_head_held_still_stays_still_and_nods_stand_out_against_it(analysed):
-    def spread(name: str) -> float:
-        pitch = frames(analysed, name)["head_pitch_deg"].dropna()
-        return float(np.percentile(pitch, 90) - np.percentile(pitch, 10))
-
-    still, nodding = spread(PC04), spread(PC03)
+    still, nodding = pitch_spread(frames(analysed, PC04)), pitch_spread(frames(analysed, PC03))
     print(f"head pitch spread (10th-90th percentile): still {still:.1f} deg, nodding {nodding:.1f} deg")
     assert still <= 3.0 and nodding >= 3 * still
