@@ -177,8 +177,12 @@ def _print_verdict(summary: dict) -> None:
         for seg in summary["segments"]:
             Console().print(f"  {seg['start_s']:.1f}-{seg['end_s']:.1f} s ({seg['severity_label']}): {seg['reasons']}",
                             markup=False, highlight=False)
+            if seg.get("pace"):
+                Console().print(f"    pace: {seg['pace']}", markup=False, highlight=False)
     elif summary["verdict"] == "relaxed":
         Console().print("[bold green]No sustained sign of running tight[/] against the baseline.")
+    if summary.get("pace", {}).get("note"):
+        Console().print(f"Pace: {summary['pace']['note']}.", markup=False, highlight=False)
     else:
         Console().print("[yellow]Not enough measurable strides to judge[/] (see coverage above).")
 

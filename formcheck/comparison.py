@@ -32,9 +32,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from formcheck.config import Config, QualityConfig
+from formcheck.config import Config, QualityConfig, SegmentConfig
 from formcheck.metrics import METRIC_COLUMNS, METRIC_LABELS
-from formcheck.segments import RULES, rule_threshold
+from formcheck.segments import PACE_DRIVEN_WORDS, RULES, pace_changed, rule_threshold
 
 if TYPE_CHECKING:  # the pipeline does not import this module, but keep the import light anyway
     from formcheck.pipeline import Analysis, Measurements
@@ -114,6 +114,11 @@ def compare_strides(early: pd.DataFrame, late: pd.DataFrame, config: Config = Co
 
     A metric with fewer than :data:`MIN_STRIDES` values in either clip gets NaN statistics (the
     counts and any median that exists are still given), ``significant`` False and a verdict saying so.
+
+    When the late clip's cadence differs from the early one's by more than
+    ``config.segments.pace_change_share`` (another pace), the measures that change with pace
+    (:attr:`formcheck.segments.Rule.pace_driven`) never count: ``significant`` False, ``tighter``
+    None, and their verdict says the pace explains them.
     """
     rows = []
     for metric in COMPARED:
@@ -127,10 +132,20 @@ def compare_strides(early: pd.DataFrame, late: pd.DataFrame, config: Config = Co
             row.update(_statistics(metric, a, b, config, n_resamples, confidence, seed))
         row["verdict"] = describe_change(row, config.quality.min_strides)
         rows.append(row)
+    cadence = next(row for row in rows if row["metric"] == "cadence_spm")
+    if pace_changed(np.array([cadence["late_median"]]), cadence["early_median"], config.segments)[0]:
+        for row in rows:
+            if row["metric"] in PACE_DRIVEN and row["significant"]:
+                row.update(significant=False, tighter=None,
+                           verdict=row["verdict"] + "; the pace changed, which explains it: not judged")
     table = pd.DataFrame(rows, columns=list(COLUMNS))
     table["significant"] = table["significant"].astype(bool)
     table["tighter"] = table["tighter"].astype(object)  # True, False or None
     return table
+
+
+#: The measures that change with pace (arm carriage, lean), judged only between clips of one pace.
+PACE_DRIVEN = frozenset(rule.metric for rule in RULES if rule.pace_driven)
 
 
 def counts_tight(row) -> bool:
@@ -268,6 +283,7 @@ class Comparison:
     table: pd.DataFrame
     enough_strides: int = QualityConfig().min_strides
     notes: tuple[str, ...] = ()
+    pace_change_share: float = SegmentConfig().pace_change_share
     early: Analysis | None = field(default=None, repr=False)
     late: Analysis | None = field(default=None, repr=False)
     out_dir: Path | None = None
@@ -277,7 +293,7 @@ class Comparison:
                      late_label: str = "late", config: Config = Config(), **options) -> Comparison:
         """Compare two stride tables; ``options`` go to :func:`compare_strides`."""
         return cls(early_label, late_label, compare_strides(early, late, config, **options),
-                   config.quality.min_strides)
+                   config.quality.min_strides, pace_change_share=config.segments.pace_change_share)
 
     @classmethod
     def from_measurements(cls, early: Measurements, late: Measurements, early_label: str = "early",
@@ -294,9 +310,28 @@ class Comparison:
         """Metrics whose change counts and goes the tight way."""
         return [row["metric"] for _, row in self.table.iterrows() if counts_tight(row)]
 
+    def pace(self) -> str:
+        """Plain words when the late clip's pace (cadence) is not the early one's, e.g. "Your cadence
+        was 190 steps/min in the late clip against 165 in the early one, 15% higher: a faster pace.
+        ..."; else ""."""
+        row = self.table.set_index("metric").loc["cadence_spm"]
+        early, late = row["early_median"], row["late_median"]
+        if not pace_changed(np.array([late]), early, SegmentConfig(pace_change_share=self.pace_change_share))[0]:
+            return ""
+        faster = late > early
+        return (f"Your cadence was {late:.0f} steps/min in the late clip against {early:.0f} in the early one, "
+                f"{abs(late / early - 1):.0%} {'higher' if faster else 'lower'}: a {'faster' if faster else 'slower'} "
+                f"pace. {PACE_DRIVEN_WORDS[0].upper()}{PACE_DRIVEN_WORDS[1:]} change with pace, so their changes "
+                "were not judged; the other measures were.")
+
     def verdict(self) -> str:
         """One plain-words overall sentence, e.g. "2 measures changed clearly the tight way late in the
-        run: ...". Metrics without a rule are listed as other changes, never as tight."""
+        run: ...". Metrics without a rule are listed as other changes, never as tight. Led by the
+        pace (:meth:`pace`) when the late clip's is another."""
+        pace = self.pace()
+        return f"{pace} {self._findings()}" if pace else self._findings()
+
+    def _findings(self) -> str:
         table = self.table
         tight = set(self.tighter_metrics())
         other = [m for m in self.significant_metrics() if m not in tight]
@@ -339,7 +374,7 @@ class Comparison:
         records = []
         for record in self.table.to_dict(orient="records"):
             records.append({key: _plain(value) for key, value in record.items()})
-        return {"early": self.early_label, "late": self.late_label, "verdict": self.verdict(),
+        return {"early": self.early_label, "late": self.late_label, "verdict": self.verdict(), "pace": self.pace(),
                 "significant_metrics": self.significant_metrics(), "tighter_metrics": self.tighter_metrics(),
                 "notes": list(self.notes), "metrics": records}
 

@@ -217,11 +217,13 @@ class SegmentConfig:
     - ``hand_curl_change_deg``: fingers curled further (clenching) or straightened (rigid flat hand)
       by this many degrees.
     - ``hand_rise_ratio``: wrists carried higher by this share of trunk length.
-    - ``fist_curl_deg`` / ``flat_curl_deg``: absolute heuristics: a hand curled beyond the first is
-      a clenched fist, one below the second a rigid "karate-chop" hand, whatever the baseline.
 
     A segment needs at least ``min_strides`` deviating strides in a row (a single calm stride
     inside, up to ``max_gap_strides``, does not break it).
+
+    ``pace_change_share``: a stride whose cadence differs from the baseline's by more than this share
+    is at another pace; the measures that change with pace (hand height, shoulder carriage, forward
+    head) are not judged there, the others are.
     """
 
     baseline_s: float = 20.0
@@ -235,8 +237,7 @@ class SegmentConfig:
     shoulder_offset_change_ratio: float = 0.04
     hand_curl_change_deg: float = 25.0
     hand_rise_ratio: float = 0.08
-    fist_curl_deg: float = 95.0
-    flat_curl_deg: float = 8.0
+    pace_change_share: float = 0.08
     min_strides: int = 3
     max_gap_strides: int = 1
 

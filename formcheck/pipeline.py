@@ -32,7 +32,7 @@ from formcheck.pose_pass import Part, parts_of, search_clip
 from formcheck.progress import Progress
 from formcheck.quality import capture_warnings, in_view
 from formcheck.roll import CameraRoll, roll_warnings, upright
-from formcheck.segments import Baseline, baseline_label, baseline_strides, find_segments
+from formcheck.segments import Baseline, baseline_label, baseline_strides, find_segments, pace_summary
 from formcheck.smoothing import smooth_track
 from formcheck.strides import Strides, detect_strides, per_stride
 from formcheck.swaps import SwapReport, repair_swaps
@@ -81,7 +81,8 @@ class Measurements:
     same metrics computed from the raw (uncleaned) track with the same view and body scale, to show
     what cleaning did; None when no raw track was given. ``own_baseline_strides``: how many first
     strides of the clip formed the baseline (0 when it came from elsewhere, or the clip has no
-    stride); ``baseline_given``: the baseline came from elsewhere (``--baseline``)."""
+    stride); ``baseline_given``: the baseline came from elsewhere (``--baseline``); ``pace``: how
+    many strides were at another pace than the baseline's (:func:`formcheck.segments.pace_summary`)."""
 
     view: ViewEstimate
     strides: Strides
@@ -92,6 +93,7 @@ class Measurements:
     raw_frame_metrics: pd.DataFrame | None = None
     own_baseline_strides: int = 0
     baseline_given: bool = False
+    pace: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
         """The measurement part of summary.json."""
@@ -116,6 +118,7 @@ class Measurements:
                          "own": not self.baseline_given},
             "verdict": verdict,
             "segments": self.segments.to_dict(orient="records"),
+            "pace": self.pace,
         }
 
 
@@ -144,11 +147,12 @@ def measure(track: Track, config: Config = Config(), baseline: Baseline | None =
         baseline = Baseline.from_strides(reference, baseline_label(stride_table, reference))
         exclude = len(reference)
     segments = find_segments(stride_table, baseline, config.segments, exclude=exclude)
+    pace = pace_summary(stride_table, baseline, config.segments, exclude=exclude)
     raw_frames = frame_metrics(raw_track, view, scale, config.metrics) if raw_track is not None else None
 
     return Measurements(view=view, strides=strides, frame_metrics=frames, stride_metrics=stride_table,
                         baseline=baseline, segments=segments, raw_frame_metrics=raw_frames,
-                        own_baseline_strides=exclude, baseline_given=given)
+                        own_baseline_strides=exclude, baseline_given=given, pace=pace)
 
 
 @dataclass

@@ -126,6 +126,7 @@ def report_context(summary: dict, folder: Path, video: str | None, plots: list[s
         "file_name": file_name,
         "facts_line": _facts_line(file_name, clip, summary.get("view") or {}, strides, baseline),
         "segments": segments,
+        "pace_note": str((summary.get("pace") or {}).get("note") or ""),
         "video": video,
         "overview": images[0] if images else None,
         "metric_plots": images[1:],
@@ -203,6 +204,7 @@ def _segment(number: int, seg: dict) -> dict:
         "severity_label": str(seg.get("severity_label") or MISSING),
         "reasons": [{"text": text, "metric": metric, "advice": ADVICE.get(metric)}
                     for text, metric in zip(reasons, metrics)],
+        "pace": str(seg.get("pace") or ""),
     }
 
 

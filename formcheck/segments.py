@@ -3,8 +3,10 @@
 Each metric has a rule: which way is tight, and how far from the baseline counts (thresholds in
 :class:`~formcheck.config.SegmentConfig`). A stride deviates on a metric when its per-stride median
 moves the tight way by at least the threshold and by ``noise_factor`` times the baseline's own
-stride-to-stride spread, so a runner whose numbers always wobble is not flagged for wobbling. Two
-absolute heuristics (clenched fist, rigid flat hand) apply whatever the baseline. A segment is at
+stride-to-stride spread, so a runner whose numbers always wobble is not flagged for wobbling. There
+is no absolute rule for the hands: on the sample runners a relaxed running hand's finger curl reads
+anywhere from 12 deg (open) to 84 deg (loosely cupped), an open palm 13 and a clenched fist about 88
+(``seeds/README.md``), so only a change from the runner's own hands says anything. A segment is at
 least ``min_strides`` deviating strides in a row, and carries plain-words reasons naming the metric
 and the size of the change. Strides are in a row only when each starts where the one before ended:
 a segment never spans a gap where the runner was out of view.
@@ -29,35 +31,58 @@ from formcheck.output import write_json
 class Rule:
     """How one metric shows tension. ``direction``: +1 tight when it rises, -1 when it falls, 0 either
     way. ``threshold``: the SegmentConfig field holding the smallest change that counts;
-    ``relative``: that threshold is a share of the baseline value rather than in the metric's units."""
+    ``relative``: that threshold is a share of the baseline value rather than in the metric's units.
+    ``pace_driven``: the measure changes with running speed too (arm carriage and the trunk's
+    forward lean do), so it is judged only at the baseline's pace (:func:`pace_changed`)."""
 
     metric: str
     direction: int
     threshold: str
     relative: bool = False
+    pace_driven: bool = False
 
 
 RULES = (
     Rule("shoulder_elevation_ratio", -1, "shoulder_rise_ratio"),
     Rule("head_pitch_deg", 0, "head_pitch_change_deg"),
-    Rule("forward_head_deg", +1, "forward_head_change_deg"),
+    Rule("forward_head_deg", +1, "forward_head_change_deg", pace_driven=True),
     Rule("shoulder_width_ratio", -1, "shoulder_narrowing_share", relative=True),
-    Rule("shoulder_offset_ratio", 0, "shoulder_offset_change_ratio"),
+    Rule("shoulder_offset_ratio", 0, "shoulder_offset_change_ratio", pace_driven=True),
     Rule("hand_curl_deg", 0, "hand_curl_change_deg"),
-    Rule("hand_height_ratio", +1, "hand_rise_ratio"),
+    Rule("hand_height_ratio", +1, "hand_rise_ratio", pace_driven=True),
 )
+#: What the pace-driven measures are, in plain words.
+PACE_DRIVEN_WORDS = "hand height, shoulder carriage and how far the head leads"
+
+
+def pace_changed(cadence: np.ndarray, base_cadence: float, config: SegmentConfig) -> np.ndarray:
+    """(N,) bool: each cadence (steps/min) differs from the baseline's by more than
+    ``config.pace_change_share`` of it: another pace, at which arm carriage and lean differ from the
+    baseline's without any tension. False where either cadence is unknown."""
+    with np.errstate(invalid="ignore"):
+        return np.abs(np.asarray(cadence, dtype=float) / base_cadence - 1.0) > config.pace_change_share
+
+
+def pace_phrase(cadence: float, base_cadence: float, than: str) -> str:
+    """E.g. "cadence 190 steps/min, 15% higher than in your first 20 s (165): a faster pace"."""
+    change = cadence / base_cadence - 1.0
+    way = "higher" if change > 0 else "lower"
+    pace = "a faster pace" if change > 0 else "a slower pace"
+    return f"cadence {cadence:.0f} steps/min, {abs(change):.0%} {way} {than} ({base_cadence:.0f}): {pace}"
 
 
 @dataclass(frozen=True)
 class Baseline:
     """The runner's relaxed reference: per metric the median and the stride-to-stride spread
-    (1.4826 x MAD, same units; NaN when not measured), and where it came from (``label``, e.g.
-    "your first 20 s" or "early.mp4")."""
+    (1.4826 x MAD, same units; NaN when not measured), where it came from (``label``, e.g.
+    "your first 20 s" or "early.mp4"), and its pace: the median cadence of its strides
+    (``cadence_spm``, steps/min; NaN when unknown)."""
 
     label: str
     median: dict[str, float]
     spread: dict[str, float]
     strides: int
+    cadence_spm: float = float("nan")
 
     @classmethod
     def from_strides(cls, stride_table: pd.DataFrame, label: str) -> Baseline:
@@ -66,11 +91,13 @@ class Baseline:
             values = stride_table[name].dropna().to_numpy() if name in stride_table else np.array([])
             median[name] = float(np.median(values)) if len(values) else float("nan")
             spread[name] = float(1.4826 * np.median(np.abs(values - median[name]))) if len(values) else float("nan")
-        return cls(label=label, median=median, spread=spread, strides=len(stride_table))
+        cadence = stride_table["cadence_spm"].dropna() if "cadence_spm" in stride_table else pd.Series([], dtype=float)
+        return cls(label=label, median=median, spread=spread, strides=len(stride_table),
+                   cadence_spm=float(cadence.median()) if len(cadence) else float("nan"))
 
     def to_dict(self) -> dict:
         return {"format": "formcheck-baseline", "version": 1, "label": self.label, "strides": self.strides,
-                "median": self.median, "spread": self.spread}
+                "cadence_spm": self.cadence_spm, "median": self.median, "spread": self.spread}
 
     def save(self, path: Path) -> None:
         write_json(path, self.to_dict())
@@ -85,7 +112,9 @@ class Baseline:
         if data.get("format") != "formcheck-baseline":
             raise ConfigError(f"{path}: expected a formcheck baseline.json, got something else")
         nan = lambda d: {k: float("nan") if v is None else float(v) for k, v in d.items()}  # noqa: E731
-        return cls(label=data["label"], median=nan(data["median"]), spread=nan(data["spread"]), strides=data["strides"])
+        cadence = data.get("cadence_spm")  # absent from baselines written before pace was judged
+        return cls(label=data["label"], median=nan(data["median"]), spread=nan(data["spread"]), strides=data["strides"],
+                   cadence_spm=float("nan") if cadence is None else float(cadence))
 
 
 def baseline_strides(stride_table: pd.DataFrame, config: SegmentConfig) -> pd.DataFrame:
@@ -133,48 +162,69 @@ def tight_change(rule: Rule, values: np.ndarray, baseline: Baseline) -> np.ndarr
 
 def deviations(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentConfig) -> pd.DataFrame:
     """Per stride and rule: how far the stride moved the tight way, in units of the rule's threshold
-    (>= 1 means it deviates), or 0 where it did not (NaN where not measured). Also the absolute
-    hand heuristics as ``fist`` and ``flat_hand`` (1 when they apply)."""
+    (>= 1 means it deviates), or 0 where it did not (NaN where not measured, and for pace-driven
+    rules where the stride's pace is not the baseline's: :func:`pace_changed`)."""
     out = pd.DataFrame(index=stride_table.index)
+    other_pace = pace_changed(stride_table["cadence_spm"], baseline.cadence_spm, config)
     for rule in RULES:
         values = stride_table[rule.metric].to_numpy(dtype=float)
         threshold, needed = rule_limits(rule, baseline, config)
         tight = tight_change(rule, values, baseline)
+        if rule.pace_driven:
+            tight = np.where(other_pace, np.nan, tight)
         out[rule.metric] = np.where(np.isfinite(tight), np.where(tight >= needed, tight / threshold, 0.0), np.nan)
-    curl = stride_table["hand_curl_deg"].to_numpy(dtype=float)
-    out["fist"] = np.where(np.isfinite(curl), (curl >= config.fist_curl_deg).astype(float), np.nan)
-    out["flat_hand"] = np.where(np.isfinite(curl), (curl <= config.flat_curl_deg).astype(float), np.nan)
     return out
 
 
 def find_segments(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentConfig,
                   exclude: int = 0) -> pd.DataFrame:
     """Sustained 'running tight' segments. ``exclude``: the first strides that form the baseline
-    itself are not checked against it (only against the absolute heuristics).
+    itself are not checked against it.
+
+    Each measure is followed on its own: a sustained run is at least
+    ``min_strides`` strides deviating on that measure, bridging up to ``max_gap_strides`` calm ones.
+    Overlapping or touching runs of different measures make one segment, whose reasons are exactly
+    those measures, so every segment names at least one reason, and strides that deviate on a
+    different measure each are no segment.
 
     Returns one row per segment: ``start_s``, ``end_s``, ``strides``, ``severity`` (the median over
-    the segment of the largest deviation in threshold units; 1 = just at the threshold),
-    ``severity_label`` (mild < 1.5 <= moderate < 2.5 <= marked), ``reasons`` (plain words, "; "
-    separated), ``metrics`` (the metric names behind the reasons, "," separated).
+    the segment of the largest deviation of its reasons, in threshold units; 1 = just at the
+    threshold), ``severity_label`` (mild < 1.5 <= moderate < 2.5 <= marked), ``reasons`` (plain
+    words, "; " separated), ``metrics`` (the measure behind each reason, "," separated, in the same
+    order), ``pace`` (plain words when the segment's pace is not the baseline's, else "").
     """
     dev = deviations(stride_table, baseline, config)
-    relative_cols = [r.metric for r in RULES]
-    dev.loc[dev.index[:exclude], relative_cols] = 0.0
-    flagged = (dev.fillna(0.0) >= 1.0).any(axis=1).to_numpy()
+    dev.loc[dev.index[:exclude], [r.metric for r in RULES]] = 0.0
+    breaks = _breaks(stride_table)
+    runs = {name: _sustained_runs((dev[name].fillna(0.0) >= 1.0).to_numpy(), breaks, config.min_strides,
+                                  config.max_gap_strides) for name in dev.columns}
     rows = []
-    for first, last in _sustained_runs(flagged, _breaks(stride_table), config.min_strides, config.max_gap_strides):
-        part = dev.iloc[first:last + 1]
-        strides = stride_table.iloc[first:last + 1]
-        severity = float(np.nanmedian(part.fillna(0.0).max(axis=1)))
-        reasons, metrics = _reasons(part, strides, baseline, config)
+    for first, last in _merged([run for found in runs.values() for run in found], breaks):
+        own = {name: [i for a, b in found if a <= last and b >= first for i in range(a, b + 1)]
+               for name, found in runs.items()}
+        names = [name for name in runs if own[name]]
+        severity = float(np.nanmedian(dev.iloc[first:last + 1][names].fillna(0.0).max(axis=1)))
         rows.append({
-            "start_s": float(strides["start_s"].iloc[0]), "end_s": float(strides["end_s"].iloc[-1]),
+            "start_s": float(stride_table["start_s"].iloc[first]), "end_s": float(stride_table["end_s"].iloc[last]),
             "strides": int(last - first + 1), "severity": severity,
             "severity_label": "mild" if severity < 1.5 else "moderate" if severity < 2.5 else "marked",
-            "reasons": "; ".join(reasons), "metrics": ",".join(metrics),
+            "reasons": "; ".join(_reason(name, stride_table.iloc[own[name]], baseline) for name in names),
+            "metrics": ",".join(names), "pace": _pace_note(stride_table.iloc[first:last + 1], baseline, config),
         })
-    columns = ["start_s", "end_s", "strides", "severity", "severity_label", "reasons", "metrics"]
+    columns = ["start_s", "end_s", "strides", "severity", "severity_label", "reasons", "metrics", "pace"]
     return pd.DataFrame(rows, columns=columns)
+
+
+def _merged(runs: list[tuple[int, int]], breaks: np.ndarray) -> list[tuple[int, int]]:
+    """(first, last) stride ranges covering ``runs``, in order: runs that overlap or touch make
+    one range, never across a break (``breaks[i]``: stride i does not follow i - 1)."""
+    merged: list[tuple[int, int]] = []
+    for first, last in sorted(runs):
+        if merged and first <= merged[-1][1] + 1 and not breaks[merged[-1][1] + 1:first + 1].any():
+            merged[-1] = (merged[-1][0], max(merged[-1][1], last))
+        else:
+            merged.append((first, last))
+    return merged
 
 
 def _breaks(stride_table: pd.DataFrame) -> np.ndarray:
@@ -206,19 +256,35 @@ def _sustained_runs(flagged: np.ndarray, breaks: np.ndarray, min_strides: int, m
     return [(a, b) for a, b in runs if flagged[a:b + 1].sum() >= min_strides]
 
 
-def _reasons(part: pd.DataFrame, strides: pd.DataFrame, baseline: Baseline,
-             config: SegmentConfig) -> tuple[list[str], list[str]]:
-    """Plain-words reasons for the metrics that deviate in at least half the segment's strides."""
-    reasons, metrics = [], []
-    half = len(part) / 2.0
-    for name in [r.metric for r in RULES] + ["fist", "flat_hand"]:
-        if (part[name].fillna(0.0) >= 1.0).sum() < half:
-            continue
-        metric = "hand_curl_deg" if name in ("fist", "flat_hand") else name
-        now = float(np.nanmedian(strides[metric]))
-        reasons.append(describe(name, now, baseline.median[metric], baseline.label))
-        metrics.append(metric)
-    return reasons, metrics
+def pace_summary(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentConfig, exclude: int = 0) -> dict:
+    """For ``summary.json``: the baseline's cadence (steps/min), how many strides after the first
+    ``exclude`` (the baseline's own) were at another pace (:func:`pace_changed`) out of how many
+    with a cadence, and a plain-words ``note`` about it ("" when none were)."""
+    cadence = stride_table["cadence_spm"].to_numpy(dtype=float)[exclude:]
+    other = pace_changed(cadence, baseline.cadence_spm, config)
+    known = int(np.isfinite(cadence).sum())
+    note = ""
+    if other.any():
+        far = cadence[other][np.argmax(np.abs(cadence[other] - baseline.cadence_spm))]
+        note = (f"in {int(other.sum())} of {known} strides your cadence differed from {baseline.label} "
+                f"({baseline.cadence_spm:.0f} steps/min) by more than {config.pace_change_share:.0%} (up to "
+                f"{far:.0f}): {PACE_DRIVEN_WORDS} change with pace, so they were judged only at your baseline pace")
+    return {"baseline_cadence_spm": baseline.cadence_spm, "other_pace_strides": int(other.sum()),
+            "strides_with_cadence": known, "note": note}
+
+
+def _pace_note(strides: pd.DataFrame, baseline: Baseline, config: SegmentConfig) -> str:
+    """Plain words when the median cadence of ``strides`` is another pace than the baseline's."""
+    cadence = float(strides["cadence_spm"].median())
+    if not pace_changed(np.array([cadence]), baseline.cadence_spm, config)[0]:
+        return ""
+    return (f"{pace_phrase(cadence, baseline.cadence_spm, f'than in {baseline.label}')}; "
+            f"{PACE_DRIVEN_WORDS} change with pace, so they were not judged here")
+
+
+def _reason(name: str, strides: pd.DataFrame, baseline: Baseline) -> str:
+    """The plain-words reason for one measure over the strides of its own sustained runs in a segment."""
+    return describe(name, float(np.nanmedian(strides[name])), baseline.median[name], baseline.label)
 
 
 def describe(name: str, now: float, base: float, label: str) -> str:
@@ -243,8 +309,4 @@ def describe(name: str, now: float, base: float, label: str) -> str:
         return f"fingers {way} by {abs(change):.0f} deg {than} ({now:.0f} vs {base:.0f} deg)"
     if name == "hand_height_ratio":
         return f"hands carried {change:.2f} of trunk length higher, toward the chest, {than}"
-    if name == "fist":
-        return f"fists clenched (finger curl {now:.0f} deg; a relaxed hand is about 30-60 deg)"
-    if name == "flat_hand":
-        return f"hands held rigid and flat (finger curl {now:.0f} deg)"
     raise ValueError(f"no description for {name!r}")

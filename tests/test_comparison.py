@@ -3,6 +3,7 @@
 import functools
 import json
 import math
+import re
 import xml.etree.ElementTree as ET
 
 import numpy as np
@@ -309,3 +310,22 @@ def test_nothing_to_compare_gives_one_explaining_panel():
     assert len(series_figure(empty, empty).axes) == 1
     assert Comparison("e", "l", table).verdict().startswith("No measure could be compared")
     assert describe_change(table.iloc[0]).startswith("not measured in both clips")
+
+
+def test_a_jog_compared_with_a_sprint_names_the_pace_first_and_does_not_take_the_arms_for_tension():
+    from formcheck.comparison import Comparison
+
+    def hands_higher(table):
+        table = table.copy()
+        table["hand_height_ratio"] += 0.15  # arms carried higher, as they are at speed
+        return table
+
+    same_pace = Comparison.from_strides(relaxed(1), hands_higher(strides(2)))
+    assert "hand_height_ratio" in same_pace.tighter_metrics() and not same_pace.pace()
+    sprint = Comparison.from_strides(relaxed(1), hands_higher(strides(2, cadence_spm=220.0)))
+    assert re.match(r"Your cadence was 2\d\d steps/min in the late clip against 1[67]\d in the early one, "
+                    r"2\d% higher: a faster pace\. Hand height", sprint.verdict())
+    assert sprint.tighter_metrics() == []
+    row = sprint.table.set_index("metric").loc["hand_height_ratio"]
+    assert not row["significant"] and "the pace changed" in row["verdict"]
+    assert sprint.to_dict()["pace"] == sprint.pace()

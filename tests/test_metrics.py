@@ -37,11 +37,10 @@ def test_shoulders_raised_by_a_share_of_trunk_length_read_that_share(raise_share
     assert relaxed - measured == pytest.approx(raise_share, abs=0.005)
 
 
-def test_fist_relaxed_and_flat_hands_are_told_apart():
+def test_finger_curl_reads_the_bend_built_into_the_fingers():
     curl = {deg: medians(runner(finger_curl_deg=constant(deg)))["hand_curl_deg"] for deg in (3.0, 45.0, 100.0)}
-    assert curl[3.0] == pytest.approx(3.0, abs=1.0) and curl[100.0] == pytest.approx(100.0, abs=1.0)
-    defaults = SegmentConfig()
-    assert curl[3.0] <= defaults.flat_curl_deg < curl[45.0] < defaults.fist_curl_deg <= curl[100.0]
+    for deg, read in curl.items():
+        assert read == pytest.approx(deg, abs=1.0)
 
 
 @pytest.mark.parametrize("cadence", [150.0, 170.0, 190.0])

@@ -150,3 +150,24 @@ def test_rendered_labels_held_for_reuse_stay_few_on_a_long_clip():
         tracemalloc.stop()
         text.text_mask.cache_clear()
     assert held < 4 * 2**20
+
+
+def test_the_head_is_labelled_against_the_runners_baseline_never_in_absolute_degrees():
+    from formcheck.overlay.draw import head_against_base
+
+    assert head_against_base(18.0, 17.0) == "head as at base"  # a level gaze reads 17-21 deg here
+    assert head_against_base(25.0, 17.0) == "chin 8\u00b0 lower than base"
+    assert head_against_base(11.0, 17.0) == "chin 6\u00b0 higher than base"
+    assert head_against_base(18.0, float("nan")) == ""
+
+
+def test_hands_are_labelled_against_the_runners_own_hands():
+    from formcheck.config import SegmentConfig
+    from formcheck.overlay.scene import _hand_states
+    from tests.synthetic import constant, runner
+
+    hands = runner(seconds=1.0, finger_curl_deg=constant(80.0)).hands  # a loosely cupped running hand
+    assert set(_hand_states(hands, 78.0, SegmentConfig()).ravel()) == {"as usual"}
+    assert set(_hand_states(hands, 45.0, SegmentConfig()).ravel()) == {"curled"}
+    assert set(_hand_states(hands, 110.0, SegmentConfig()).ravel()) == {"opened"}
+    assert set(_hand_states(hands, float("nan"), SegmentConfig()).ravel()) == {""}

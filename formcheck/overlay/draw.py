@@ -50,7 +50,8 @@ def draw_skeleton(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
 
 
 def draw_hands(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
-    """21-point hands where found, ringed in the colour of their state (relaxed, fist, flat) and labelled."""
+    """21-point hands where found, ringed in the colour of their state against the runner's baseline
+    (as usual, curled, opened) and labelled."""
     for side in range(scene.hands.shape[1]):
         hand, state = scene.hands[i, side], scene.hand_state[i, side]
         if not state:
@@ -75,7 +76,8 @@ def _scene_axes(scene: Scene, i: int) -> tuple[np.ndarray, np.ndarray]:
 
 def draw_head_pitch(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
     """Ear-to-eye line carried forward, a level line from the ear (level in the scene, so it leans
-    with the camera's roll), and the angle between them (side view only, where head pitch is measured)."""
+    with the camera's roll), and the head's pitch against the runner's baseline (side view only,
+    where head pitch is measured; :func:`head_against_base`)."""
     pitch = scene.metrics["head_pitch_deg"].iat[i]
     side = scene.near[i]
     ear, eye = scene.xy[i, POSE_INDEX[f"{side}_ear"]], scene.xy[i, POSE_INDEX[f"{side}_eye"]]
@@ -88,9 +90,25 @@ def draw_head_pitch(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
     level = ear + across * (np.sign(direction @ across) or 1.0) * length
     cv2.line(frame, _pt(ear), _pt(level), colors.HEAD_LINE, st.px(2), cv2.LINE_AA)
     cv2.line(frame, _pt(ear), _pt(tip), colors.HEAD_LINE, st.px(3), cv2.LINE_AA)
-    way = "down" if pitch > 0 else "up"
-    draw_text(frame, f"head {abs(pitch):.0f}\u00b0 {way}", int(max(tip[0], level[0]) + st.px(6)),
-              int(min(tip[1], level[1]) - st.px(10)), st.font(16), colors.HEAD_LINE, bold=True, box=0.5)
+    label = head_against_base(pitch, scene.head_pitch_base)
+    if label:
+        draw_text(frame, label, int(max(tip[0], level[0]) + st.px(6)), int(min(tip[1], level[1]) - st.px(10)),
+                  st.font(16), colors.HEAD_LINE, bold=True, box=0.5)
+
+
+#: Head pitch within this many degrees of the baseline is labelled "as at the start".
+HEAD_SAME_DEG = 2.0
+
+
+def head_against_base(pitch: float, base: float) -> str:
+    """The head's label: its pitch (deg, + chin down) against the baseline's, e.g. "chin 6° lower than
+    base"; "" without a baseline. Never an absolute angle: a level gaze does not read as 0 deg."""
+    if not np.isfinite(base):
+        return ""
+    change = pitch - base
+    if abs(change) < HEAD_SAME_DEG:
+        return "head as at base"
+    return f"chin {abs(change):.0f}\u00b0 {'lower' if change > 0 else 'higher'} than base"
 
 
 def draw_shoulder_gap(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:

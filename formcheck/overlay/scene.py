@@ -57,12 +57,15 @@ class Scene:
     """Per-frame drawing data for one clip at one output size.
 
     - ``times`` (T,) s; ``xy`` (T, 33, 2) output pixels, NaN where not trusted; ``hands``
-      (T, 2, 21, 2) output pixels, NaN where no hand; ``hand_state`` (T, 2): "fist", "flat",
-      "relaxed" or "" (no hand); ``near`` (T,) "left" / "right".
+      (T, 2, 21, 2) output pixels, NaN where no hand; ``hand_state`` (T, 2): "curled" or "opened"
+      (finger curl beyond the runner's baseline by ``hand_curl_change_deg`` or more), "as usual", or ""
+      (no hand, or no baseline for the hands); ``near`` (T,) "left" / "right".
     - ``metrics``: the per-frame metrics table (same rows as ``times``).
     - ``stride_starts`` / ``stride_ends`` (N,) s and ``gauges``: N lists of :class:`Gauge`.
     - ``segments``; ``baseline_span``: (start, end) s of the clip's own baseline strides, or None
-      when the baseline came from elsewhere.
+      when the baseline came from elsewhere; ``head_pitch_base``: the baseline's head pitch (deg,
+      NaN when it has none): the head is labelled against it, never in absolute degrees, which a
+      level gaze does not read as 0 (``seeds/README.md``).
     """
 
     width: int
@@ -78,6 +81,7 @@ class Scene:
     gauges: list[list[Gauge]]
     segments: list[Segment]
     baseline_span: tuple[float, float] | None
+    head_pitch_base: float = float("nan")
 
     def frame_index(self, time_s: float) -> int:
         """Row of the frame shown at ``time_s`` (the nearest time)."""
@@ -110,22 +114,27 @@ def build_scene(track: Track, frame_metrics: pd.DataFrame, stride_metrics: pd.Da
     baseline_span = (float(starts[0]), float(ends[own_baseline_strides - 1])) if own_baseline_strides else None
     return Scene(
         width=width, height=height, times=np.asarray(track.times), xy=xy,
-        hands=track.hands[..., :2] * factor, hand_state=_hand_states(track.hands, config.segments),
+        hands=track.hands[..., :2] * factor, hand_state=_hand_states(track.hands, baseline.median["hand_curl_deg"], config.segments),
         near=near_side(track, config.metrics.near_side_window_s), metrics=frame_metrics,
         stride_starts=starts, stride_ends=ends,
         gauges=_gauges(stride_metrics, frame_metrics, baseline, config.segments),
         segments=[Segment(r.start_s, r.end_s, r.severity_label, _short_reasons(r.reasons))
                   for r in segments.itertuples()],
-        baseline_span=baseline_span,
+        baseline_span=baseline_span, head_pitch_base=baseline.median["head_pitch_deg"],
     )
 
 
-def _hand_states(hands: np.ndarray, config: SegmentConfig) -> np.ndarray:
+def _hand_states(hands: np.ndarray, base_curl: float, config: SegmentConfig) -> np.ndarray:
+    """(T, 2) each hand's finger curl against the runner's baseline ``base_curl`` (deg): "curled",
+    "opened" or "as usual"; "" where the hand is not found or the baseline has no hand."""
     states = np.full(hands.shape[:2], "", dtype=object)
+    if not np.isfinite(base_curl):
+        return states
     for side in range(hands.shape[1]):
-        curl = hand_curl_deg(hands[:, side:side + 1])
-        states[:, side] = np.where(np.isnan(curl), "", np.where(
-            curl >= config.fist_curl_deg, "fist", np.where(curl <= config.flat_curl_deg, "flat", "relaxed")))
+        change = hand_curl_deg(hands[:, side:side + 1]) - base_curl
+        states[:, side] = np.where(np.isnan(change), "", np.where(
+            change >= config.hand_curl_change_deg, "curled",
+            np.where(change <= -config.hand_curl_change_deg, "opened", "as usual")))
     return states
 
 
@@ -138,14 +147,13 @@ def _gauges(stride_metrics: pd.DataFrame, frame_metrics: pd.DataFrame, baseline:
         values = stride_metrics[rule.metric].to_numpy(dtype=float)
         _, needed = rule_limits(rule, baseline, config)
         levels = tight_change(rule, values, baseline) / needed
-        if rule.metric == "hand_curl_deg":  # the absolute fist / flat-hand heuristics count too
-            levels = np.where((values >= config.fist_curl_deg) | (values <= config.flat_curl_deg),
-                              np.maximum(levels, 1.0), levels)
         unit = _UNIT_FORMAT["deg" if rule.metric.endswith("_deg") else "ratio"]
         base = baseline.median[rule.metric]
         base_text = _DASH if np.isnan(base) else unit.format(base)
         for i, (value, level) in enumerate(zip(values, levels)):
             text = _DASH if np.isnan(value) else f"{unit.format(value)} (base {base_text})"
+            if rule.metric == "head_pitch_deg":  # against the baseline only: a level gaze is not 0 deg
+                text = _DASH if np.isnan(value - base) else f"{value - base:+.0f}\u00b0 vs base"
             rows[i].append(Gauge(GAUGE_LABELS[rule.metric], text, float(level)))
     return rows
 

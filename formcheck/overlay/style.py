@@ -17,7 +17,7 @@ BASELINE = (80, 140, 255)
 COVERED = (190, 190, 190)
 ROLL = (170, 220, 255)       # the camera's roll and the scene's level
 TEXT = (255, 255, 255)
-HAND_STATE_COLORS = {"relaxed": RELAXED, "fist": TIGHT, "flat": FLAT}
+HAND_STATE_COLORS = {"as usual": RELAXED, "curled": TIGHT, "opened": FLAT}
 
 
 @dataclass(frozen=True)
