@@ -55,6 +55,20 @@ RULES = (
 PACE_DRIVEN_WORDS = "hand height, shoulder carriage and how far the head leads"
 
 
+def cadences(stride_table: pd.DataFrame) -> np.ndarray:
+    """(N,) each stride's cadence (steps/min); NaN where unknown, all NaN for a table without any."""
+    if "cadence_spm" not in stride_table:
+        return np.full(len(stride_table), np.nan)
+    return stride_table["cadence_spm"].to_numpy(dtype=float)
+
+
+def median_cadence(stride_table: pd.DataFrame) -> float:
+    """The median of the strides' cadences (steps/min); NaN when none is known."""
+    known = cadences(stride_table)
+    known = known[np.isfinite(known)]
+    return float(np.median(known)) if len(known) else float("nan")
+
+
 def pace_changed(cadence: np.ndarray, base_cadence: float, config: SegmentConfig) -> np.ndarray:
     """(N,) bool: each cadence (steps/min) differs from the baseline's by more than
     ``config.pace_change_share`` of it: another pace, at which arm carriage and lean differ from the
@@ -91,9 +105,8 @@ class Baseline:
             values = stride_table[name].dropna().to_numpy() if name in stride_table else np.array([])
             median[name] = float(np.median(values)) if len(values) else float("nan")
             spread[name] = float(1.4826 * np.median(np.abs(values - median[name]))) if len(values) else float("nan")
-        cadence = stride_table["cadence_spm"].dropna() if "cadence_spm" in stride_table else pd.Series([], dtype=float)
         return cls(label=label, median=median, spread=spread, strides=len(stride_table),
-                   cadence_spm=float(cadence.median()) if len(cadence) else float("nan"))
+                   cadence_spm=median_cadence(stride_table))
 
     def to_dict(self) -> dict:
         return {"format": "formcheck-baseline", "version": 1, "label": self.label, "strides": self.strides,
@@ -165,7 +178,7 @@ def deviations(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentCo
     (>= 1 means it deviates), or 0 where it did not (NaN where not measured, and for pace-driven
     rules where the stride's pace is not the baseline's: :func:`pace_changed`)."""
     out = pd.DataFrame(index=stride_table.index)
-    other_pace = pace_changed(stride_table["cadence_spm"], baseline.cadence_spm, config)
+    other_pace = pace_changed(cadences(stride_table), baseline.cadence_spm, config)
     for rule in RULES:
         values = stride_table[rule.metric].to_numpy(dtype=float)
         threshold, needed = rule_limits(rule, baseline, config)
@@ -260,7 +273,7 @@ def pace_summary(stride_table: pd.DataFrame, baseline: Baseline, config: Segment
     """For ``summary.json``: the baseline's cadence (steps/min), how many strides after the first
     ``exclude`` (the baseline's own) were at another pace (:func:`pace_changed`) out of how many
     with a cadence, and a plain-words ``note`` about it ("" when none were)."""
-    cadence = stride_table["cadence_spm"].to_numpy(dtype=float)[exclude:]
+    cadence = cadences(stride_table)[exclude:]
     other = pace_changed(cadence, baseline.cadence_spm, config)
     known = int(np.isfinite(cadence).sum())
     note = ""
@@ -275,7 +288,7 @@ def pace_summary(stride_table: pd.DataFrame, baseline: Baseline, config: Segment
 
 def _pace_note(strides: pd.DataFrame, baseline: Baseline, config: SegmentConfig) -> str:
     """Plain words when the median cadence of ``strides`` is another pace than the baseline's."""
-    cadence = float(strides["cadence_spm"].median())
+    cadence = median_cadence(strides)
     if not pace_changed(np.array([cadence]), baseline.cadence_spm, config)[0]:
         return ""
     return (f"{pace_phrase(cadence, baseline.cadence_spm, f'than in {baseline.label}')}; "
