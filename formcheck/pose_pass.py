@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING
 from formcheck.camera import PanMeter
 from formcheck.config import Config, person_point
 from formcheck.pose import PoseEstimator
+from formcheck.pose.mirror import MirrorAveraged
 from formcheck.roll import RollMeter
 from formcheck.progress import Progress
 from formcheck.threads import prefetch
@@ -175,7 +176,7 @@ def search_part(reader: VideoReader, estimator: PoseEstimator, part: Part, every
     size = (info.width, info.height)
     meta = {"width": info.width, "height": info.height, "source": reader.path.name, "backend": estimator.name}
     builder = TrackBuilder(meta, capacity)
-    pan, roll = PanMeter(), RollMeter()
+    pan, roll = PanMeter(), RollMeter(mirror=isinstance(estimator, MirrorAveraged))
     lead_frames = 0
     for frame in prefetch(reader.frames(every, part.start_s, part.stop_s, part.lead_s)):
         if stop.is_set():

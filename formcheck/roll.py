@@ -33,6 +33,7 @@ scene's own vertical, which is what the angles are then measured against.
 from __future__ import annotations
 
 import math
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -151,9 +152,14 @@ def upright(xy: np.ndarray, roll_deg: np.ndarray) -> np.ndarray:
 
 
 class RollMeter:
-    """Fed the frames of a clip in time order, measures the camera's roll (:class:`CameraRoll`)."""
+    """Fed the frames of a clip in time order, measures the camera's roll (:class:`CameraRoll`).
+    ``mirror``: measure each sampled frame also flipped left to right and average the two (the
+    flipped one's roll negated), so a mirrored clip reads exactly the opposite roll, as the pose
+    does when mirror-averaged (:mod:`formcheck.pose.mirror`); the line detector alone read run06's
+    mirrored copy 2.1 deg off, which moved its head angles by as much."""
 
-    def __init__(self) -> None:
+    def __init__(self, mirror: bool = False) -> None:
+        self.mirror = mirror
         self._last = -math.inf
         self._times: list[float] = []
         self._rolls: list[float] = []
@@ -168,6 +174,13 @@ class RollMeter:
             return
         self._last = time_s
         roll, support = self.measure(rgb, person_xy)
+        if self.mirror:
+            flipped_xy = None if person_xy is None else np.stack([rgb.shape[1] - person_xy[:, 0], person_xy[:, 1]], axis=1)
+            flipped, flipped_support = self.measure(np.ascontiguousarray(rgb[:, ::-1]), flipped_xy)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", RuntimeWarning)  # neither measured: NaN, as it should be
+                roll = float(np.nanmean([roll, -flipped]))
+            support = (support + flipped_support) / 2
         self._times.append(time_s)
         self._rolls.append(roll)
         self._support.append(support)

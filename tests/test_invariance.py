@@ -25,6 +25,7 @@ MIRROR_TOLERANCE_DEG = 1.0
 HEAD_ANGLES = ("head_pitch_deg", "forward_head_deg")
 RUN05 = "run05_treadmill_side_sprint_with_bystander.mp4"
 RUN12 = "run12_treadmill_side_handheld_24fps.mp4"
+RUN06 = "run06_treadmill_side_home_portrait.mp4"
 
 
 @pytest.fixture(scope="module")
@@ -48,13 +49,23 @@ def medians(tmp_path_factory):
     return get
 
 
-@pytest.mark.parametrize("copy", ["rolled +5 deg", "rolled -8 deg", "roll wobble +-4 deg"])
-def test_a_rolled_camera_changes_neither_head_angle_of_a_real_runner(medians, copy):
-    original, rolled = medians(RUN01, "original"), medians(RUN01, copy)
+ROLLED = ["rolled +5 deg", "rolled -8 deg", "roll wobble +-4 deg"]
+#: run12 misses: the rolled copies are zoomed in (so no empty corner shows), and on this clip the
+#: model's head landmarks move with the framing: the cropped copy alone moves forward head by 0.8-1.3 deg.
+RUN12_ROLL = pytest.mark.xfail(strict=True, reason="run12's forward head moves 2.0-4.2 deg with the zoom of a rolled copy")
+
+
+@pytest.mark.parametrize("clip, copy", [*[(RUN01, copy) for copy in ROLLED], *[(RUN06, copy) for copy in ROLLED],
+                                        *[pytest.param(RUN12, copy, marks=RUN12_ROLL) for copy in ROLLED[:2]],
+                                        (RUN12, ROLLED[2])])
+def test_a_rolled_camera_changes_neither_head_angle_of_a_real_runner(medians, clip, copy):
+    original, rolled = medians(clip, "original"), medians(clip, copy)
     print(f"{copy}: original {original.to_dict()}, copy {rolled.to_dict()}")
     for angle in HEAD_ANGLES:
         assert abs(rolled[angle] - original[angle]) <= ROLL_TOLERANCE_DEG, angle
-    if "wobble" not in copy:  # the measured roll moved by the roll added (cv2's + is counter-clockwise)
+    if clip == RUN01 and "wobble" not in copy:  # the measured roll moved by the roll added (cv2's + is
+        # counter-clockwise); run06's phone points up at a ceiling whose lines lean two ways, and its
+        # roll is read 2-3 deg off on the copies (seeds/README.md), though its head angles hold
         added = -float(copy.split()[1])
         assert rolled["camera_roll_deg"] - original["camera_roll_deg"] == pytest.approx(added, abs=0.6)
 
@@ -66,7 +77,7 @@ def test_the_model_alone_reads_a_mirrored_runner_differently(medians):
     assert abs(mirrored["head_pitch_deg"] - original["head_pitch_deg"]) > 3 * MIRROR_TOLERANCE_DEG
 
 
-@pytest.mark.parametrize("clip", [RUN01, RUN05, RUN12])
+@pytest.mark.parametrize("clip", [RUN01, RUN05, RUN06, RUN12])
 def test_mirror_averaged_head_angles_read_the_same_on_a_mirrored_copy(medians, clip):
     original, mirrored = medians(clip, "original", mirror=True), medians(clip, "mirrored", mirror=True)
     print(f"{clip} mirror-averaged: original {original.to_dict()}, mirrored {mirrored.to_dict()}")

@@ -85,3 +85,14 @@ def test_the_roll_is_smoothed_read_at_each_frame_and_not_carried_far_from_its_sa
     assert summary["median_deg"] == pytest.approx(3.0) and 0.7 < summary["frames_with_estimate"] < 0.8
     assert roll_warnings(summary, QualityConfig(min_roll_share=0.9)) and not roll_warnings(summary, QualityConfig())
     assert CameraRoll.from_dict(roll.as_dict()).at(times) == pytest.approx(roll.at(times), nan_ok=True)
+
+
+def test_measured_mirror_averaged_a_mirrored_frame_reads_exactly_the_opposite_roll():
+    frame = scene(3.0, slanted_deg=-12.0)
+    flipped = np.ascontiguousarray(frame[:, ::-1])
+    rolls = []
+    for picture in (frame, flipped):
+        meter = RollMeter(mirror=True)
+        meter.add(picture, 0.0)
+        rolls.append(meter.result().roll_deg[0])
+    assert rolls[0] == pytest.approx(3.0, abs=0.3) and rolls[1] == -rolls[0]
