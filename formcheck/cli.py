@@ -181,10 +181,10 @@ def _print_verdict(summary: dict) -> None:
                 Console().print(f"    pace: {seg['pace']}", markup=False, highlight=False)
     elif summary["verdict"] == "relaxed":
         Console().print("[bold green]No sustained sign of running tight[/] against the baseline.")
-    if summary.get("pace", {}).get("note"):
-        Console().print(f"Pace: {summary['pace']['note']}.", markup=False, highlight=False)
     else:
         Console().print("[yellow]Not enough measurable strides to judge[/] (see coverage above).")
+    if summary.get("pace", {}).get("note"):
+        Console().print(f"Pace: {summary['pace']['note']}.", markup=False, highlight=False)
 
 
 def _print_batch(results) -> int:
