@@ -189,7 +189,8 @@ def _analyze_one(index: int, clip: Path, config: Config, out: Path | None, basel
         result = ClipResult(clip, None, None, error=str(exc))
     except Exception as exc:  # a bug: keep the batch going and say what happened
         result = ClipResult(clip, None, None, error=f"internal error: {type(exc).__name__}: {exc}")
-    if _ctrl_c_seen:  # the interrupt surfaced as an error, or after the analysis
+    if _ctrl_c_seen:  # the interrupt surfaced as an error, or came after the analysis
         interrupted.set()
-        raise KeyboardInterrupt
-    return result
+        if result.error is not None:
+            raise KeyboardInterrupt
+    return result  # a clip finished before Ctrl-C keeps its complete folder

@@ -156,7 +156,7 @@ class StrideConfig:
 
     ``min_cadence_spm`` / ``max_cadence_spm``: the range of step rates, in steps per minute as the
     clip plays, taken for a rhythm (down to a 10x slow-motion clip, up to a sprint). ``min_coverage``:
-    share of frames the ankles (or wrists) must be seen in. ``min_strides``: fewer strides than this
+    share of frames the ankles (or wrists, or hips) must be seen in. ``min_strides``: fewer strides than this
     in the clip means no rhythm. ``min_swing``: the swing's typical size (90th percentile, in body
     scales) below which it is not a stride (a person standing). ``hysteresis``: share of that size
     the swing must pass, one way then the other, to count a step. ``min_half_share``: a step shorter

@@ -199,18 +199,20 @@ def default_output_dir(clip: Path) -> Path:
 
 def make_estimator(config: Config) -> PoseEstimator:
     """The default MediaPipe estimator with the configured model and thresholds, kept on the runner
-    (the person who moves) unless ``config.follow.enabled`` is off; with ``config.pose.mirror``, two
-    of them averaged, one on the mirror image of each frame (:mod:`formcheck.pose.mirror`)."""
+    (the person who moves) unless ``config.follow.enabled`` is off; with ``config.pose.mirror``, the
+    follower's crop is searched by two models, one on its mirror image, and averaged
+    (:mod:`formcheck.pose.mirror`)."""
     from formcheck.pose.follow import RunnerFollower
     from formcheck.pose.mediapipe_backend import MediaPipeEstimator
     from formcheck.pose.mirror import MirrorAveraged
 
-    def one() -> PoseEstimator:
-        model = MediaPipeEstimator(config.pose.model, config.pose.min_detection_confidence,
-                                   config.pose.min_tracking_confidence)
-        return RunnerFollower(model, config.follow) if config.follow.enabled else model
+    def model() -> PoseEstimator:
+        return MediaPipeEstimator(config.pose.model, config.pose.min_detection_confidence,
+                                  config.pose.min_tracking_confidence)
 
-    return MirrorAveraged(one(), one()) if config.pose.mirror else one()
+    # One follower steers both searches: the mirrored one sees the same crop, flipped.
+    searched = MirrorAveraged(model(), model()) if config.pose.mirror else model()
+    return RunnerFollower(searched, config.follow) if config.follow.enabled else searched
 
 
 def file_sha256(path: Path) -> str:
@@ -234,7 +236,7 @@ def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | N
         if estimator is None:
             parts = parts_of(reader.first_time_s, reader.info.duration_s, config)
             found = search_clip(reader, parts, lambda: contextlib.closing(make_estimator(config)), progress, parallel,
-                                config.pose.every)
+                                config.pose.every, config.pose.mirror)
             release_free_memory()  # or the overlay stage stacks on the models' freed memory
         else:
             found = search_clip(reader, [Part()], lambda: contextlib.nullcontext(estimator), progress,

@@ -27,7 +27,6 @@ from typing import TYPE_CHECKING
 from formcheck.camera import PanMeter
 from formcheck.config import Config, person_point
 from formcheck.pose import PoseEstimator
-from formcheck.pose.mirror import MirrorAveraged
 from formcheck.roll import RollMeter
 from formcheck.progress import Progress
 from formcheck.threads import prefetch
@@ -91,7 +90,8 @@ def searched_in_lead_s(lead_s: float) -> float:
 
 
 def search_clip(reader: VideoReader, parts: list[Part], estimator: Callable[[], AbstractContextManager[PoseEstimator]],
-                progress: Progress | None = None, parallel: bool = True, every: int = 1) -> list[PartFound]:
+                progress: Progress | None = None, parallel: bool = True, every: int = 1,
+                mirror: bool = False) -> list[PartFound]:
     """Search ``parts`` of the clip ``reader`` reads, each with the estimator ``estimator()`` gives
     it for a ``with`` block: the first part through ``reader``, the others each through a reader of
     their own, in threads of their own beside the first (``parallel``) or after it.
@@ -114,7 +114,7 @@ def search_clip(reader: VideoReader, parts: list[Part], estimator: Callable[[], 
 
     def search(i: int, part_reader: VideoReader, report: Callable[[], None] | None = None) -> None:
         with estimator() as model:
-            found[i] = search_part(part_reader, model, parts[i], every, capacity, counts, i, stop, report)
+            found[i] = search_part(part_reader, model, parts[i], every, capacity, counts, i, stop, report, mirror)
 
     def search_other(i: int, report: Callable[[], None] | None = None) -> None:
         from formcheck.video import VideoReader
@@ -166,17 +166,19 @@ def _part_frames(expected: int | None, parts: list[Part], fps: float) -> int | N
 
 def search_part(reader: VideoReader, estimator: PoseEstimator, part: Part, every: int, capacity: int | None,
                 counts: list[int], index: int, stop: threading.Event,
-                report: Callable[[], None] | None = None) -> PartFound:
+                report: Callable[[], None] | None = None, mirror: bool = False) -> PartFound:
     """The landmarks ``estimator`` finds in one part of the clip, every ``every``-th frame (decoded
     ahead in a background thread, so decoding overlaps inference), in full-size display pixels;
     ``capacity``: the frames expected (None: unknown). In the part's lead the model searches only
     some frames and glances at the others (:data:`LEAD_EVERY`). ``counts[index]`` counts the frames
-    kept and ``report`` is called after each. Stops early, with what it has, once ``stop`` is set."""
+    kept and ``report`` is called after each. Stops early, with what it has, once ``stop`` is set.
+    ``mirror``: the estimator is mirror-averaged, and the camera's roll is read so too
+    (:class:`~formcheck.roll.RollMeter`)."""
     info = reader.info
     size = (info.width, info.height)
     meta = {"width": info.width, "height": info.height, "source": reader.path.name, "backend": estimator.name}
     builder = TrackBuilder(meta, capacity)
-    pan, roll = PanMeter(), RollMeter(mirror=isinstance(estimator, MirrorAveraged))
+    pan, roll = PanMeter(), RollMeter(mirror=mirror)
     lead_frames = 0
     for frame in prefetch(reader.frames(every, part.start_s, part.stop_s, part.lead_s)):
         if stop.is_set():

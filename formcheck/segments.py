@@ -32,8 +32,9 @@ class Rule:
     """How one metric shows tension. ``direction``: +1 tight when it rises, -1 when it falls, 0 either
     way. ``threshold``: the SegmentConfig field holding the smallest change that counts;
     ``relative``: that threshold is a share of the baseline value rather than in the metric's units.
-    ``pace_driven``: the measure changes with running speed too (arm carriage and the trunk's
-    forward lean do), so it is judged only at the baseline's pace (:func:`pace_changed`)."""
+    ``pace_driven``: the measure changes with running speed too (arm carriage does, and the body's
+    forward lean moves the shoulders and head forward of the hips), so it is judged only at the
+    baseline's pace (:func:`pace_changed`)."""
 
     metric: str
     direction: int

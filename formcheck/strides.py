@@ -41,7 +41,8 @@ class Strides:
     - ``starts``, ``ends`` (N,): seconds; stride i runs from starts[i] to ends[i]. Strides follow
       each other (ends[i] == starts[i + 1]) except across a gap where the runner was not seen.
     - ``cadence_spm``: mean step rate in steps per minute over the steps that follow each other
-      without a gap between them; NaN when no rhythm.
+      without a gap between them, leaving out stretches where the feet were lost (:func:`_unseen`);
+      NaN when no rhythm.
     - ``source``: "ankles", "wrists" or "hips" (what the rhythm was read from) or "windows" when no rhythm
       was found and fixed windows of ``StrideConfig.fallback_window_s`` stand in for strides.
     """
@@ -53,8 +54,14 @@ class Strides:
     source: str
 
     def table(self) -> pd.DataFrame:
-        """One row per stride: ``start_s``, ``end_s``, ``cadence_spm`` (NaN for fixed windows)."""
-        cadence = 120.0 / (self.ends - self.starts) if self.source != "windows" else np.full(len(self.starts), np.nan)
+        """One row per stride: ``start_s``, ``end_s``, ``cadence_spm`` (NaN for fixed windows, and
+        for a stride that spans a stretch where the feet were lost, :func:`_unseen`, as the clip's
+        cadence leaves it out: it would read a third of the pace)."""
+        if self.source == "windows":
+            cadence = np.full(len(self.starts), np.nan)
+        else:
+            durations = self.ends - self.starts
+            cadence = np.where(_unseen(durations), np.nan, 120.0 / durations)
         return pd.DataFrame({"start_s": self.starts, "end_s": self.ends, "cadence_spm": cadence})
 
     def as_dict(self) -> dict:

@@ -73,3 +73,16 @@ def test_ctrl_c_that_surfaces_as_another_error_still_interrupts_the_batch(tmp_pa
 
     ended, told = _run_worker_task(tmp_path, monkeypatch, False, analysis)
     assert isinstance(ended, KeyboardInterrupt) and told
+
+
+def test_a_clip_that_finished_before_ctrl_c_keeps_its_result_and_the_batch_still_stops(tmp_path, monkeypatch):
+    from types import SimpleNamespace
+
+    from formcheck import batch
+
+    def analysis(*args, **kwargs):  # the clip's folder is complete; Ctrl-C comes just after
+        monkeypatch.setattr(batch, "_ctrl_c_seen", True)
+        return SimpleNamespace(out_dir=tmp_path / "run.formcheck", summary={"verdict": "relaxed", "warnings": []})
+
+    ended, told = _run_worker_task(tmp_path, monkeypatch, False, analysis)
+    assert ended.error is None and ended.out_dir == tmp_path / "run.formcheck" and told

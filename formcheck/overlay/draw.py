@@ -96,7 +96,7 @@ def draw_head_pitch(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
                   st.font(16), colors.HEAD_LINE, bold=True, box=0.5)
 
 
-#: Head pitch within this many degrees of the baseline is labelled "as at the start".
+#: Head pitch within this many degrees of the baseline is labelled "head as at base".
 HEAD_SAME_DEG = 2.0
 
 
