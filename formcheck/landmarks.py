@@ -23,6 +23,10 @@ POSE_LANDMARKS: tuple[str, ...] = (
     "left_foot_index", "right_foot_index",
 )
 POSE_INDEX: dict[str, int] = {name: i for i, name in enumerate(POSE_LANDMARKS)}
+#: Indices of the head (nose to mouth), shoulders and hips: the points the runner-follower places a
+#: person by, and those the mirrored searches average.
+HEAD_AND_TRUNK: list[int] = [i for name, i in POSE_INDEX.items()
+                             if i <= POSE_INDEX["mouth_right"] or name.endswith(("_shoulder", "_hip"))]
 
 HAND_LANDMARKS: tuple[str, ...] = (
     "wrist",

@@ -4,9 +4,9 @@ itself on the flipped frame, reads both the same (up to the mirror). The real mo
 
 import numpy as np
 
-from formcheck.landmarks import POSE_INDEX, POSE_LANDMARKS
+from formcheck.landmarks import HEAD_AND_TRUNK, POSE_INDEX, POSE_LANDMARKS
 from formcheck.pose import PoseFrame
-from formcheck.pose.mirror import AVERAGED, MIRRORED_INDEX, MirrorAveraged, averaged, unmirrored
+from formcheck.pose.mirror import MIRRORED_INDEX, MirrorAveraged, averaged, unmirrored
 
 WIDTH, HEIGHT = 320, 240
 RNG = np.random.default_rng(7)
@@ -72,10 +72,10 @@ def test_a_lopsided_model_reads_a_mirrored_picture_as_the_mirror_image_once_aver
     model = MirrorAveraged(LopsidedModel(), LopsidedModel())
     seen, seen_mirrored = model.estimate(rgb, 0.0, (WIDTH, HEIGHT)), model.estimate(flipped, 0.1, (WIDTH, HEIGHT))
     back = unmirrored(seen_mirrored, WIDTH)
-    names = {POSE_LANDMARKS[i] for i in AVERAGED}
+    names = {POSE_LANDMARKS[i] for i in HEAD_AND_TRUNK}
     assert {"nose", "left_ear", "right_eye", "left_shoulder", "right_hip"} <= names and "left_ankle" not in names
     for field in ("xy", "visibility", "world"):  # the head and trunk: the mirror image, to the last bit
-        np.testing.assert_allclose(getattr(back, field)[AVERAGED], getattr(seen, field)[AVERAGED], atol=1e-9)
+        np.testing.assert_allclose(getattr(back, field)[HEAD_AND_TRUNK], getattr(seen, field)[HEAD_AND_TRUNK], atol=1e-9)
     np.testing.assert_array_equal(seen.hands, plain.estimate(rgb, 0.0, (WIDTH, HEIGHT)).hands)  # limbs: as seen
 
 

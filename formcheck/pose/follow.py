@@ -35,7 +35,7 @@ from formcheck.camera import grey_thumbnail
 from formcheck.config import FollowConfig, person_point
 from formcheck.errors import NoPersonError
 from formcheck.geometry import mean_of_seen, trunk_length
-from formcheck.landmarks import POSE_INDEX
+from formcheck.landmarks import HEAD_AND_TRUNK, POSE_INDEX
 from formcheck.pose import PoseEstimator, PoseFrame
 
 _MAP_WIDTH = 160  # about this many pixels across the motion map
@@ -44,8 +44,6 @@ _DECOY_GROWTH = 1.3  # the painted head-and-torso outline is this many times the
 _STRAY_FRAMES = 2  # this many frames in a row with the hips jumped away: the model has changed people
 _CHOOSE_S = 1.0  # --person: the person at the point must be found within this long of the first frame
 _POINT_MARGIN = 0.25  # --person: the point may lie this share of the head and torso's size outside them
-_HEAD_AND_TORSO = [i for name, i in POSE_INDEX.items()
-                   if i <= POSE_INDEX["mouth_right"] or name.endswith(("_shoulder", "_hip"))]
 _HIPS = [POSE_INDEX["left_hip"], POSE_INDEX["right_hip"]]
 
 Box = tuple[int, int, int, int]  # x0, y0, x1, y1 in frame pixels (the frames the model is given)
@@ -139,7 +137,7 @@ class RunnerFollower:
         over. Raises :class:`NoPersonError` when nobody is found there within :data:`_CHOOSE_S`."""
         self._first_time = min(self._first_time, time_s)
         x, y = self._point_in(size, out_size)
-        if _contains(_landmark_box(found, out_size, size, _HEAD_AND_TORSO), (x, y)):
+        if _contains(_landmark_box(found, out_size, size, HEAD_AND_TRUNK), (x, y)):
             self._chosen = True
             return False
         if time_s - self._first_time > _CHOOSE_S:
@@ -176,7 +174,7 @@ class RunnerFollower:
         """Remember where the followed person is; while following a crop, move it with them."""
         _, trunk = _hip_and_trunk(found)
         self._searching = False
-        self._last = (time_s, found.xy[_HEAD_AND_TORSO], trunk, box)
+        self._last = (time_s, found.xy[HEAD_AND_TRUNK], trunk, box)
         self._recent.append((time_s, box))
         while time_s - self._recent[0][0] > self._config.motion_memory_s:  # memory stays flat on long clips
             self._recent.popleft()
@@ -208,7 +206,7 @@ class RunnerFollower:
         self._box = _square(target, margin, size)
         self._searching = True
         self._suspect = None
-        self._left_behind = _landmark_box(left_behind, out_size, size, _HEAD_AND_TORSO)
+        self._left_behind = _landmark_box(left_behind, out_size, size, HEAD_AND_TRUNK)
         self._left_pose, self._last = self._last, None
         self._recent.clear()
         self._strays = 0
@@ -230,7 +228,7 @@ class RunnerFollower:
         if self._last is None or time_s - self._last[0] > self._config.jump_window_s:
             return False
         _, last_points, last_trunk, _ = self._last
-        moves = np.linalg.norm(found.xy[_HEAD_AND_TORSO] - last_points, axis=1)
+        moves = np.linalg.norm(found.xy[HEAD_AND_TRUNK] - last_points, axis=1)
         moves = moves[np.isfinite(moves)]
         jump = float(np.median(moves)) / last_trunk if len(moves) else float("nan")
         return bool(jump > self._config.max_jump_trunks)  # NaN (nothing seen in both, or no trunk): no jump
@@ -348,7 +346,7 @@ def _hip_and_trunk(found: PoseFrame) -> tuple[np.ndarray, float]:
 def _decoy_outline(found: PoseFrame, out_size: tuple[int, int], size: tuple[int, int]) -> np.ndarray | None:
     """The outline (N, 1, 2) int32, frame px, of a person's head and torso grown by
     :data:`_DECOY_GROWTH` about its centre: what is painted over so the detector misses them."""
-    pts = found.xy[_HEAD_AND_TORSO]
+    pts = found.xy[HEAD_AND_TRUNK]
     pts = pts[np.isfinite(pts).all(axis=1)] * (size[0] / out_size[0], size[1] / out_size[1])
     if len(pts) < 3:
         return None

@@ -7,7 +7,7 @@ runner filmed running left early and right late would show a change that is only
 :class:`MirrorAveraged` runs two estimators of the same kind, each with its own tracker: one sees
 every frame as it is, the other the frame flipped left to right. The second's landmarks are turned
 back (x mirrored, left and right exchanged) and the two are averaged over the head and the trunk
-(:data:`AVERAGED`, :func:`combined`), which all head and shoulder measures read. A mirrored clip
+(:data:`~formcheck.landmarks.HEAD_AND_TRUNK`, :func:`combined`), which all head and shoulder measures read. A mirrored clip
 gives the first estimator exactly what the second saw and the other way round, so its head and
 trunk landmarks are the mirror image of the clip's, and so is every head and shoulder measure taken
 from them. The limbs keep the first search's reading. The cost is a second model on every analysed
@@ -18,20 +18,18 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.landmarks import POSE_LANDMARKS
+from formcheck.landmarks import HEAD_AND_TRUNK, POSE_LANDMARKS
 from formcheck.pose import PoseEstimator, PoseFrame
 
 #: For each pose landmark, the index of its mirror image (left and right exchanged; the nose is its own).
 MIRRORED_INDEX = np.array([
     POSE_LANDMARKS.index(name.replace("left", "@").replace("right", "left").replace("@", "right"))
     for name in POSE_LANDMARKS])
-#: The landmarks averaged between the two searches: the head and the trunk, which every head and
-#: shoulder measure reads. The limbs and hands are kept from the search of the frame as it is:
-#: averaging two searches' guesses of a far leg that the near one hides blurred the stride rhythm
-#: (run12's cadence read 34-46 steps/min instead of 79 with the legs averaged too).
-AVERAGED = np.array([i for i, name in enumerate(POSE_LANDMARKS)
-                     if name == "nose" or name.startswith("mouth")
-                     or name.split("_", 1)[1] in ("eye_inner", "eye", "eye_outer", "ear", "shoulder", "hip")])
+#: The head and trunk (:data:`~formcheck.landmarks.HEAD_AND_TRUNK`) are averaged between the two
+#: searches: every head and shoulder measure reads them. The limbs and hands are kept from the
+#: search of the frame as it is: averaging two searches' guesses of a far leg that the near one
+#: hides blurred the stride rhythm (run12's cadence read 34-46 steps/min instead of 79 with the legs
+#: averaged too).
 
 
 class MirrorAveraged:
@@ -74,11 +72,12 @@ def unmirrored(frame: PoseFrame, width: float) -> PoseFrame:
 
 
 def combined(one: PoseFrame, other: PoseFrame) -> PoseFrame:
-    """``one`` (the search of the frame as it is) with its head and trunk (:data:`AVERAGED`)
+    """``one`` (the search of the frame as it is) with its head and trunk (:data:`~formcheck.landmarks.HEAD_AND_TRUNK`)
     averaged with ``other``'s (the mirrored search, turned back): NaN-aware (:func:`averaged`)."""
     both = averaged(one, other)
     xy, visibility, world = one.xy.copy(), one.visibility.copy(), one.world.copy()
-    xy[AVERAGED], visibility[AVERAGED], world[AVERAGED] = both.xy[AVERAGED], both.visibility[AVERAGED], both.world[AVERAGED]
+    for mine, theirs in ((xy, both.xy), (visibility, both.visibility), (world, both.world)):
+        mine[HEAD_AND_TRUNK] = theirs[HEAD_AND_TRUNK]
     return PoseFrame(xy=xy, visibility=visibility, world=world, hands=one.hands)
 
 
