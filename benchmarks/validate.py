@@ -5,7 +5,9 @@ half size, camera rolled +5 and -8 degrees and wobbling +-4 degrees, cropped, da
 :data:`tests.clips.VARIANTS`), analyses the original and every copy (and the original with
 ``--every 2``), and prints, per measure, each copy's clip median minus the original's: degrees for
 angles, the relative change in % for ratios, steps/min for cadence. A measure that holds shows
-small numbers in every row.
+small numbers in every row. The rolled copies are zoomed in so that no empty corner shows, so they
+are compared with their unrolled twin (``zoomed as rolled``, the same zoom), whose own row against
+the original shows what the zoom alone does.
 
 Usage (from the repository root; about 15 s per copy and clip on a 2-core laptop with the faster
 ``pose`` model, which has the same body landmarks as the default model)::
@@ -41,7 +43,7 @@ sys.path.insert(0, str(REPO))  # tests.clips: the copies are made as the tests m
 from formcheck.config import Config, PoseConfig  # noqa: E402
 from formcheck.metrics import METRIC_COLUMNS  # noqa: E402
 from formcheck.pipeline import analyze_clip  # noqa: E402
-from tests.clips import VARIANTS, variant_file, write_variants  # noqa: E402
+from tests.clips import ROLL_TWIN, VARIANTS, variant_file, write_variants  # noqa: E402
 from tests.controls import PC01, PC03, PC04, nod_pitch, pitch_spread, shrug_gap  # noqa: E402
 
 SAMPLES = REPO.parent / "shared" / "sample_videos"
@@ -108,10 +110,13 @@ def invariance_table(clip: Path, work: Path, model: str, mirror: bool = False) -
     for name, figures in rows.items():
         if name == "original":
             continue
-        cells = [difference(kind, figures.get(column, math.nan), original.get(column, math.nan))
+        against = ROLL_TWIN if "roll" in name else "original"
+        reference = rows[against]
+        cells = [difference(kind, figures.get(column, math.nan), reference.get(column, math.nan))
                  for column, _, kind in COLUMNS]
-        roll = difference("deg", figures.get("camera_roll_deg", math.nan), original.get("camera_roll_deg", math.nan))
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {roll} |")
+        roll = difference("deg", figures.get("camera_roll_deg", math.nan), reference.get("camera_roll_deg", math.nan))
+        label = name if against == "original" else f"{name} (vs {against})"
+        lines.append(f"| {label} | " + " | ".join(cells) + f" | {roll} |")
     return lines + [""]
 
 

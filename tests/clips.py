@@ -69,15 +69,29 @@ class ClipWriter:
         self._container.close()
 
 
+#: The largest roll the copies are given (deg): every rolled copy is zoomed as this roll needs, so
+#: that all of them, and the unrolled twin ``zoomed as rolled``, show the same part of the scene at
+#: the same size and differ only by the roll.
+MAX_COPY_ROLL_DEG = 8.0
+
+
+def roll_zoom(width: int, height: int, degrees: float = MAX_COPY_ROLL_DEG) -> float:
+    """How far a ``width`` x ``height`` picture turned by ``degrees`` must be zoomed in so that no
+    empty corner shows."""
+    angle = math.radians(abs(degrees))
+    return math.cos(angle) + math.sin(angle) * max(width / height, height / width)
+
+
 def rolled(rgb: np.ndarray, degrees: float) -> np.ndarray:
-    """``rgb`` turned ``degrees`` counter-clockwise about its centre and zoomed just enough that no
-    empty corner shows: the picture a phone held at that roll films (same size, same scene)."""
+    """``rgb`` turned ``degrees`` counter-clockwise about its centre and zoomed by :func:`roll_zoom`
+    (the same zoom for every roll up to :data:`MAX_COPY_ROLL_DEG`), so no empty corner shows: the
+    picture a phone held at that roll films of the middle of the scene. A real clip has nothing
+    outside its frame, so a rolled copy is always also a zoomed one; ``rolled(rgb, 0)`` is the
+    unrolled twin that tells the roll's effect from the zoom's."""
     import cv2
 
     height, width = rgb.shape[:2]
-    angle = math.radians(abs(degrees))
-    zoom = math.cos(angle) + math.sin(angle) * max(width / height, height / width)
-    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, zoom)
+    matrix = cv2.getRotationMatrix2D((width / 2, height / 2), degrees, roll_zoom(width, height))
     return cv2.warpAffine(rgb, matrix, (width, height), flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REFLECT)
 
 
@@ -87,6 +101,7 @@ VARIANTS: dict[str, tuple] = {
     "original": (lambda rgb, t: rgb, 18),
     "mirrored": (lambda rgb, t: rgb[:, ::-1], 18),
     "half size": (lambda rgb, t: rgb[::2, ::2], 18),
+    "zoomed as rolled": (lambda rgb, t: rolled(rgb, 0.0), 18),
     "rolled +5 deg": (lambda rgb, t: rolled(rgb, 5.0), 18),
     "rolled -8 deg": (lambda rgb, t: rolled(rgb, -8.0), 18),
     "roll wobble +-4 deg": (lambda rgb, t: rolled(rgb, 4.0 * math.sin(2 * math.pi * t / 3.0)), 18),
@@ -94,6 +109,8 @@ VARIANTS: dict[str, tuple] = {
     "darker": (lambda rgb, t: (rgb * 0.45).astype(np.uint8), 18),
     "low bitrate": (lambda rgb, t: rgb, 36),
 }
+#: The copy each rolled copy is compared with: the same framing, not rolled.
+ROLL_TWIN = "zoomed as rolled"
 
 
 def variant_file(folder: Path, name: str) -> Path:
