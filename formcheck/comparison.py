@@ -34,7 +34,7 @@ from scipy import stats
 
 from formcheck.config import Config, QualityConfig, SegmentConfig
 from formcheck.metrics import METRIC_COLUMNS, METRIC_LABELS
-from formcheck.segments import PACE_DRIVEN_WORDS, RULES, pace_changed, rule_threshold
+from formcheck.segments import PACE_DRIVEN, PACE_DRIVEN_WORDS, RULES, cadences, pace_changed, rule_threshold
 
 if TYPE_CHECKING:  # the pipeline does not import this module, but keep the import light anyway
     from formcheck.pipeline import Analysis, Measurements
@@ -48,7 +48,7 @@ LABELS: dict[str, str] = {**METRIC_LABELS, "cadence_spm": "cadence (steps/min, o
 MIN_STRIDES = 3
 #: The columns of a comparison table, in order.
 COLUMNS = ("metric", "label", "n_early", "n_late", "early_median", "late_median", "change", "ci_low", "ci_high",
-           "effect_size", "threshold", "significant", "tighter", "verdict")
+           "effect_size", "threshold", "significant", "tighter", "at_pace", "verdict")
 _RULES = {rule.metric: rule for rule in RULES}
 _TRUNK = ("shoulder_elevation_ratio", "shoulder_offset_ratio", "hand_height_ratio")  # x trunk length
 _DEGREES = ("head_pitch_deg", "forward_head_deg", "hand_curl_deg", "wrist_bend_deg", "elbow_angle_deg")
@@ -117,25 +117,31 @@ def compare_strides(early: pd.DataFrame, late: pd.DataFrame, config: Config = Co
 
     When the late clip's cadence differs from the early one's by more than
     ``config.segments.pace_change_share`` (another pace), the measures that change with pace
-    (:attr:`formcheck.segments.Rule.pace_driven`) never count: ``significant`` False, ``tighter``
-    None, and their verdict says the pace explains them.
+    (:attr:`formcheck.segments.Rule.pace_driven`) are compared only with the early strides of the
+    late clip's pace (cadence within that share of the late median), when there are at least
+    :data:`MIN_STRIDES` of them: ``at_pace`` True, ``n_early`` and ``early_median`` theirs, and the
+    verdict says so. Without them these measures never count: ``significant`` False, ``tighter``
+    None, and their verdict says the pace explains them. ``at_pace`` is False for every other row.
     """
     rows = []
     for metric in COMPARED:
         a, b = stride_values(early, metric), stride_values(late, metric)
-        row = {"metric": metric, "label": LABELS[metric], "n_early": len(a), "n_late": len(b),
-               "early_median": float(np.median(a)) if len(a) else math.nan,
-               "late_median": float(np.median(b)) if len(b) else math.nan,
-               "change": math.nan, "ci_low": math.nan, "ci_high": math.nan, "effect_size": math.nan,
-               "threshold": math.nan, "significant": False, "tighter": None}
-        if len(a) >= MIN_STRIDES and len(b) >= MIN_STRIDES:
-            row.update(_statistics(metric, a, b, config, n_resamples, confidence, seed))
-        row["verdict"] = describe_change(row, config.quality.min_strides)
-        rows.append(row)
+        row = {"metric": metric, "label": LABELS[metric], "change": math.nan, "ci_low": math.nan, "ci_high": math.nan, "effect_size": math.nan,
+               "threshold": math.nan, "significant": False, "tighter": None, "at_pace": False}
+        rows.append(_compared(row, a, b, config, n_resamples, confidence, seed))
     cadence = next(row for row in rows if row["metric"] == "cadence_spm")
     if pace_changed(np.array([cadence["late_median"]]), cadence["early_median"], config.segments)[0]:
+        at_pace = early[~pace_changed(cadences(early), cadence["late_median"], config.segments)
+                        & np.isfinite(cadences(early))]
         for row in rows:
-            if row["metric"] in PACE_DRIVEN and row["significant"]:
+            if row["metric"] not in PACE_DRIVEN:
+                continue
+            a, b = stride_values(at_pace, row["metric"]), stride_values(late, row["metric"])
+            if len(a) >= MIN_STRIDES and len(b) >= MIN_STRIDES:
+                _compared(row, a, b, config, n_resamples, confidence, seed)
+                row.update(at_pace=True, verdict=f"{row['verdict']} (against the {len(a)} early strides at the "
+                                                 "late clip's pace)")
+            elif row["significant"]:
                 row.update(significant=False, tighter=None,
                            verdict=row["verdict"] + "; the pace changed, which explains it: not judged")
     table = pd.DataFrame(rows, columns=list(COLUMNS))
@@ -144,8 +150,17 @@ def compare_strides(early: pd.DataFrame, late: pd.DataFrame, config: Config = Co
     return table
 
 
-#: The measures that change with pace (arm carriage, lean), judged only between clips of one pace.
-PACE_DRIVEN = frozenset(rule.metric for rule in RULES if rule.pace_driven)
+def _compared(row: dict, early: np.ndarray, late: np.ndarray, config: Config, n_resamples: int, confidence: float,
+              seed: int) -> dict:
+    """``row`` with the counts, medians, statistics (when both sides have :data:`MIN_STRIDES`
+    values) and verdict of ``early`` against ``late`` values filled in."""
+    row.update(n_early=len(early), n_late=len(late),
+               early_median=float(np.median(early)) if len(early) else math.nan,
+               late_median=float(np.median(late)) if len(late) else math.nan)
+    if len(early) >= MIN_STRIDES and len(late) >= MIN_STRIDES:
+        row.update(_statistics(row["metric"], early, late, config, n_resamples, confidence, seed))
+    row["verdict"] = describe_change(row, config.quality.min_strides)
+    return row
 
 
 def counts_tight(row) -> bool:
@@ -319,10 +334,12 @@ class Comparison:
         if not pace_changed(np.array([late]), early, SegmentConfig(pace_change_share=self.pace_change_share))[0]:
             return ""
         faster = late > early
+        judged = ("were compared only with your early strides at the late clip's pace"
+                  if self.table["at_pace"].any() else "were not judged")
         return (f"Your cadence was {late:.0f} steps/min in the late clip against {early:.0f} in the early one, "
                 f"{abs(late / early - 1):.0%} {'higher' if faster else 'lower'}: a {'faster' if faster else 'slower'} "
                 f"pace. {PACE_DRIVEN_WORDS[0].upper()}{PACE_DRIVEN_WORDS[1:]} change with pace, so their changes "
-                "were not judged; the other measures were.")
+                f"{judged}; the other measures were judged as usual.")
 
     def verdict(self) -> str:
         """One plain-words overall sentence, e.g. "2 measures changed clearly the tight way late in the

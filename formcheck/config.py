@@ -223,7 +223,8 @@ class SegmentConfig:
 
     ``pace_change_share``: a stride whose cadence differs from the baseline's by more than this share
     is at another pace; the measures that change with pace (hand height, shoulder carriage, forward
-    head) are not judged there, the others are.
+    head) are judged there only against the baseline's strides of a similar pace (within this share,
+    at least ``min_baseline_strides`` of them), or not at all; the others are judged as usual.
     """
 
     baseline_s: float = 20.0

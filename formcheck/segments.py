@@ -15,7 +15,7 @@ a segment never spans a gap where the runner was out of view.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -52,6 +52,8 @@ RULES = (
     Rule("hand_curl_deg", 0, "hand_curl_change_deg"),
     Rule("hand_height_ratio", +1, "hand_rise_ratio", pace_driven=True),
 )
+#: The metrics pace drives: judged only against strides of their own pace.
+PACE_DRIVEN = frozenset(rule.metric for rule in RULES if rule.pace_driven)
 #: What the pace-driven measures are, in plain words.
 PACE_DRIVEN_WORDS = "hand height, shoulder carriage and how far the head leads"
 
@@ -91,13 +93,16 @@ class Baseline:
     """The runner's relaxed reference: per metric the median and the stride-to-stride spread
     (1.4826 x MAD, same units; NaN when not measured), where it came from (``label``, e.g.
     "your first 20 s" or "early.mp4"), and its pace: the median cadence of its strides
-    (``cadence_spm``, steps/min; NaN when unknown)."""
+    (``cadence_spm``, steps/min; NaN when unknown). ``stride_values``: each of its strides' cadence
+    and metrics (column -> values, NaN where not measured), from which :meth:`at_pace` takes the
+    strides of one pace; empty for a baseline.json written before they were kept."""
 
     label: str
     median: dict[str, float]
     spread: dict[str, float]
     strides: int
     cadence_spm: float = float("nan")
+    stride_values: dict[str, tuple[float, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_strides(cls, stride_table: pd.DataFrame, label: str) -> Baseline:
@@ -106,12 +111,28 @@ class Baseline:
             values = stride_table[name].dropna().to_numpy() if name in stride_table else np.array([])
             median[name] = float(np.median(values)) if len(values) else float("nan")
             spread[name] = float(1.4826 * np.median(np.abs(values - median[name]))) if len(values) else float("nan")
+        kept = [name for name in ("cadence_spm", *METRIC_COLUMNS) if name in stride_table]
         return cls(label=label, median=median, spread=spread, strides=len(stride_table),
-                   cadence_spm=median_cadence(stride_table))
+                   cadence_spm=median_cadence(stride_table),
+                   stride_values={name: tuple(float(v) for v in stride_table[name]) for name in kept})
+
+    def at_pace(self, cadence_spm: float, config: SegmentConfig) -> Baseline | None:
+        """The baseline made of those of its strides whose cadence is within
+        ``config.pace_change_share`` of ``cadence_spm`` (steps/min), labelled "... at a similar
+        pace"; None when fewer than ``config.min_baseline_strides`` are (or the strides' values are
+        not known)."""
+        cadence = np.asarray(self.stride_values.get("cadence_spm", ()), dtype=float)
+        near = ~pace_changed(cadence, cadence_spm, config) & np.isfinite(cadence)
+        if near.sum() < config.min_baseline_strides:
+            return None
+        table = pd.DataFrame({name: np.asarray(values, dtype=float)[near]
+                              for name, values in self.stride_values.items()})
+        return Baseline.from_strides(table, f"{self.label} at a similar pace")
 
     def to_dict(self) -> dict:
         return {"format": "formcheck-baseline", "version": 1, "label": self.label, "strides": self.strides,
-                "cadence_spm": self.cadence_spm, "median": self.median, "spread": self.spread}
+                "cadence_spm": self.cadence_spm, "median": self.median, "spread": self.spread,
+                "stride_values": {name: list(values) for name, values in self.stride_values.items()}}
 
     def save(self, path: Path) -> None:
         write_json(path, self.to_dict())
@@ -127,8 +148,24 @@ class Baseline:
             raise ConfigError(f"{path}: expected a formcheck baseline.json, got something else")
         nan = lambda d: {k: float("nan") if v is None else float(v) for k, v in d.items()}  # noqa: E731
         cadence = data.get("cadence_spm")  # absent from baselines written before pace was judged
+        values = {name: tuple(float("nan") if v is None else float(v) for v in column)
+                  for name, column in data.get("stride_values", {}).items()}  # absent before similar-pace judging
         return cls(label=data["label"], median=nan(data["median"]), spread=nan(data["spread"]), strides=data["strides"],
-                   cadence_spm=float("nan") if cadence is None else float(cadence))
+                   cadence_spm=float("nan") if cadence is None else float(cadence), stride_values=values)
+
+
+def pace_references(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentConfig) -> list[Baseline | None]:
+    """Per stride, what its pace-driven measures are judged against: ``baseline`` where the stride is
+    at the baseline's pace, the baseline's strides of the stride's own pace where it is not and
+    there are enough of them (:meth:`Baseline.at_pace`), else None (not judged). Strides of one
+    cadence share one reference."""
+    cadence = cadences(stride_table)
+    other = pace_changed(cadence, baseline.cadence_spm, config)
+    found: dict[float, Baseline | None] = {}
+    for value, changed in zip(cadence, other):
+        if changed and value not in found:
+            found[value] = baseline.at_pace(value, config)
+    return [found[value] if changed else baseline for value, changed in zip(cadence, other)]
 
 
 def baseline_strides(stride_table: pd.DataFrame, config: SegmentConfig) -> pd.DataFrame:
@@ -174,19 +211,41 @@ def tight_change(rule: Rule, values: np.ndarray, baseline: Baseline) -> np.ndarr
     return np.abs(change) if rule.direction == 0 else change * rule.direction
 
 
-def deviations(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentConfig) -> pd.DataFrame:
+def judged_against(rule: Rule, references: list[Baseline | None], baseline: Baseline) -> list[Baseline | None]:
+    """Per stride, the baseline ``rule`` is judged against: ``references`` (:func:`pace_references`)
+    for a pace-driven rule, else ``baseline`` everywhere."""
+    return references if rule.pace_driven else [baseline] * len(references)
+
+
+def tight_levels(rule: Rule, values: np.ndarray, judged_by: list[Baseline | None],
+                 config: SegmentConfig) -> tuple[np.ndarray, np.ndarray]:
+    """(tight change, needed) per stride for ``rule``'s ``values``, each against its own reference
+    in ``judged_by`` (:func:`judged_against`): how far it moved the tight way
+    (:func:`tight_change`) and the change it needs to count (:func:`rule_limits`), in the metric's
+    units; NaN where not measured or not judged (no reference)."""
+    tight, needed = np.full(len(values), np.nan), np.full(len(values), np.nan)
+    for reference in {id(ref): ref for ref in judged_by if ref is not None}.values():
+        at = np.array([ref is reference for ref in judged_by])
+        needed[at] = rule_limits(rule, reference, config)[1]
+        tight[at] = tight_change(rule, values[at], reference)
+    return tight, needed
+
+
+def deviations(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentConfig,
+               references: list[Baseline | None] | None = None) -> pd.DataFrame:
     """Per stride and rule: how far the stride moved the tight way, in units of the rule's threshold
-    (>= 1 means it deviates), or 0 where it did not (NaN where not measured, and for pace-driven
-    rules where the stride's pace is not the baseline's: :func:`pace_changed`)."""
+    (>= 1 means it deviates), or 0 where it did not (NaN where not measured). Pace-driven rules are
+    judged against each stride's ``references`` (:func:`pace_references`, computed when not given):
+    the baseline's strides of the stride's own pace, NaN where there are none."""
     out = pd.DataFrame(index=stride_table.index)
-    other_pace = pace_changed(cadences(stride_table), baseline.cadence_spm, config)
+    references = pace_references(stride_table, baseline, config) if references is None else references
     for rule in RULES:
-        values = stride_table[rule.metric].to_numpy(dtype=float)
-        threshold, needed = rule_limits(rule, baseline, config)
-        tight = tight_change(rule, values, baseline)
-        if rule.pace_driven:
-            tight = np.where(other_pace, np.nan, tight)
-        out[rule.metric] = np.where(np.isfinite(tight), np.where(tight >= needed, tight / threshold, 0.0), np.nan)
+        judged_by = judged_against(rule, references, baseline)
+        tight, needed = tight_levels(rule, stride_table[rule.metric].to_numpy(dtype=float), judged_by, config)
+        threshold = np.array([np.nan if ref is None else rule_threshold(rule, ref.median[rule.metric], config)
+                              for ref in judged_by])
+        with np.errstate(invalid="ignore"):
+            out[rule.metric] = np.where(np.isfinite(tight), np.where(tight >= needed, tight / threshold, 0.0), np.nan)
     return out
 
 
@@ -207,7 +266,8 @@ def find_segments(stride_table: pd.DataFrame, baseline: Baseline, config: Segmen
     words, "; " separated), ``metrics`` (the measure behind each reason, "," separated, in the same
     order), ``pace`` (plain words when the segment's pace is not the baseline's, else "").
     """
-    dev = deviations(stride_table, baseline, config)
+    references = pace_references(stride_table, baseline, config)
+    dev = deviations(stride_table, baseline, config, references)
     dev.loc[dev.index[:exclude], [r.metric for r in RULES]] = 0.0
     breaks = _breaks(stride_table)
     runs = {name: _sustained_runs((dev[name].fillna(0.0) >= 1.0).to_numpy(), breaks, config.min_strides,
@@ -222,8 +282,10 @@ def find_segments(stride_table: pd.DataFrame, baseline: Baseline, config: Segmen
             "start_s": float(stride_table["start_s"].iloc[first]), "end_s": float(stride_table["end_s"].iloc[last]),
             "strides": int(last - first + 1), "severity": severity,
             "severity_label": "mild" if severity < 1.5 else "moderate" if severity < 2.5 else "marked",
-            "reasons": "; ".join(_reason(name, stride_table.iloc[own[name]], baseline) for name in names),
-            "metrics": ",".join(names), "pace": _pace_note(stride_table.iloc[first:last + 1], baseline, config),
+            "reasons": "; ".join(_reason(name, stride_table.iloc[own[name]], baseline,
+                                         [references[i] for i in own[name]]) for name in names),
+            "metrics": ",".join(names),
+            "pace": _pace_note(stride_table.iloc[first:last + 1], baseline, config, references[first:last + 1]),
         })
     columns = ["start_s", "end_s", "strides", "severity", "severity_label", "reasons", "metrics", "pace"]
     return pd.DataFrame(rows, columns=columns)
@@ -282,23 +344,36 @@ def pace_summary(stride_table: pd.DataFrame, baseline: Baseline, config: Segment
         far = cadence[other][np.argmax(np.abs(cadence[other] - baseline.cadence_spm))]
         note = (f"in {int(other.sum())} of {known} strides your cadence differed from {baseline.label} "
                 f"({baseline.cadence_spm:.0f} steps/min) by more than {config.pace_change_share:.0%} (up to "
-                f"{far:.0f}): {PACE_DRIVEN_WORDS} change with pace, so they were judged only at your baseline pace")
+                f"{far:.0f}): {PACE_DRIVEN_WORDS} change with pace, so they were judged only against your "
+                f"baseline strides of a similar pace (at least {config.min_baseline_strides}), or not at all")
     return {"baseline_cadence_spm": baseline.cadence_spm, "other_pace_strides": int(other.sum()),
             "strides_with_cadence": known, "note": note}
 
 
-def _pace_note(strides: pd.DataFrame, baseline: Baseline, config: SegmentConfig) -> str:
-    """Plain words when the median cadence of ``strides`` is another pace than the baseline's."""
+def _pace_note(strides: pd.DataFrame, baseline: Baseline, config: SegmentConfig,
+               references: list[Baseline | None]) -> str:
+    """Plain words when the median cadence of ``strides`` is another pace than the baseline's, saying
+    whether the pace-driven measures were judged against baseline strides of a similar pace
+    (``references``, one per stride: :func:`pace_references`) or not at all."""
     cadence = median_cadence(strides)
     if not pace_changed(np.array([cadence]), baseline.cadence_spm, config)[0]:
         return ""
-    return (f"{pace_phrase(cadence, baseline.cadence_spm, f'than in {baseline.label}')}; "
-            f"{PACE_DRIVEN_WORDS} change with pace, so they were not judged here")
+    similar = any(ref is not None and ref is not baseline for ref in references)
+    judged = (f"judged against your strides of a similar pace in {baseline.label}" if similar
+              else "not judged here")
+    phrase = pace_phrase(cadence, baseline.cadence_spm, f"than in {baseline.label}")
+    return f"{phrase}; {PACE_DRIVEN_WORDS} change with pace, so they were {judged}"
 
 
-def _reason(name: str, strides: pd.DataFrame, baseline: Baseline) -> str:
-    """The plain-words reason for one measure over the strides of its own sustained runs in a segment."""
-    return describe(name, float(np.nanmedian(strides[name])), baseline.median[name], baseline.label)
+def _reason(name: str, strides: pd.DataFrame, baseline: Baseline, references: list[Baseline | None]) -> str:
+    """The plain-words reason for one measure over the strides of its own sustained runs in a
+    segment, against the baseline, or for a pace-driven measure against the strides of a similar
+    pace each was judged by (``references``, one per stride)."""
+    now = float(np.nanmedian(strides[name]))
+    if name not in PACE_DRIVEN or all(ref is baseline for ref in references):
+        return describe(name, now, baseline.median[name], baseline.label)
+    base = float(np.nanmedian([ref.median[name] for ref in references if ref is not None]))
+    return describe(name, now, base, f"{baseline.label} at a similar pace")
 
 
 def describe(name: str, now: float, base: float, label: str) -> str:

@@ -329,3 +329,30 @@ def test_a_jog_compared_with_a_sprint_names_the_pace_first_and_does_not_take_the
     row = sprint.table.set_index("metric").loc["hand_height_ratio"]
     assert not row["significant"] and "the pace changed" in row["verdict"]
     assert sprint.to_dict()["pace"] == sprint.pace()
+
+
+def test_an_early_clip_with_strides_at_the_late_pace_is_compared_at_that_pace():
+    """The early clip jogged (170 steps/min) and then ran 6 strides at 215 with the hands 0.15 trunk
+    higher; the late clip runs at 215. Its hands as high as the early fast strides' are no finding;
+    0.2 higher than those are, and the verdict says which early strides they were judged by."""
+    rng = np.random.default_rng(3)
+    cadence = np.r_[np.full(12, 170.0), np.full(6, 215.0)]
+    hands = np.r_[np.full(12, 0.30), np.full(6, 0.45)] + rng.normal(0, 0.005, 18)
+    early = hand_made(hand_height_ratio=hands, shoulder_elevation_ratio=0.25 + rng.normal(0, 0.005, 18))
+    early["cadence_spm"] = cadence
+
+    def late(hand_height: float) -> pd.DataFrame:
+        table = hand_made(hand_height_ratio=hand_height + rng.normal(0, 0.005, 10),
+                          shoulder_elevation_ratio=0.25 + rng.normal(0, 0.005, 10))
+        table["cadence_spm"] = 215.0
+        return table
+
+    as_before = Comparison.from_strides(early, late(0.45), n_resamples=RESAMPLES)
+    assert as_before.tighter_metrics() == []
+    row = as_before.table.set_index("metric").loc["hand_height_ratio"]
+    assert row["at_pace"] and row["n_early"] == 6 and row["early_median"] == pytest.approx(0.45, abs=0.01)
+    higher = Comparison.from_strides(early, late(0.65), n_resamples=RESAMPLES)
+    assert higher.tighter_metrics() == ["hand_height_ratio"]
+    assert "against the 6 early strides at the late clip's pace" in higher.table.set_index("metric").loc[
+        "hand_height_ratio", "verdict"]
+    assert "compared only with your early strides at the late clip's pace" in higher.verdict()

@@ -108,3 +108,40 @@ def test_a_runner_who_speeds_up_and_shrugs_gets_the_shrug_and_the_pace():
     assert segments.iloc[0].metrics.split(",") == ["shoulder_elevation_ratio"]  # not the hands: that is pace
     pace = segments.iloc[0].pace
     assert re.search(r"(29|30)% higher than in your first", pace) and "a faster pace" in pace
+
+
+def two_paced(n_late: int, late_hands: float) -> pd.DataFrame:
+    """20 baseline strides, 10 jogging at 170 steps/min then 10 faster at 210 with the hands carried
+    0.15 trunk higher (as arms are at a faster pace), then ``n_late`` strides at 210 with the hands
+    ``late_hands`` above the jog's."""
+    n = 20 + n_late
+    table = strides(n)
+    table["cadence_spm"] = np.where(np.arange(n) < 10, 170.0, 210.0)
+    table["hand_height_ratio"] += np.where(np.arange(n) < 10, 0.0, np.where(np.arange(n) < 20, 0.15, late_hands))
+    return table
+
+
+def test_a_faster_stretch_is_judged_against_the_baseline_strides_of_its_own_pace():
+    assert segments_of(two_paced(20, late_hands=0.15), baseline_strides=20).empty  # as high as at that pace before
+    found = segments_of(two_paced(20, late_hands=0.15 + TIGHT["hand_height_ratio"]), baseline_strides=20)
+    assert len(found) == 1 and found.iloc[0].metrics == "hand_height_ratio"
+    assert "0.20 of trunk length higher" in found.iloc[0].reasons
+    assert "at a similar pace" in found.iloc[0].reasons
+    assert "judged against your strides of a similar pace" in found.iloc[0].pace
+
+
+def test_without_baseline_strides_of_its_pace_a_pace_driven_measure_is_not_judged():
+    table = two_paced(20, late_hands=0.15 + TIGHT["hand_height_ratio"])
+    table.loc[10:19, "cadence_spm"] = 170.0  # the baseline has only the jog's pace
+    found = segments_of(table, baseline_strides=20)
+    assert found.empty
+
+
+def test_a_saved_baseline_keeps_its_strides_for_judging_by_pace(tmp_path):
+    table = two_paced(0, late_hands=0.0)
+    Baseline.from_strides(table, "early.mp4").save(tmp_path / "baseline.json")
+    loaded = Baseline.load(tmp_path / "baseline.json")
+    at_210 = loaded.at_pace(205.0, SegmentConfig())
+    assert at_210.strides == 10 and at_210.label == "early.mp4 at a similar pace"
+    assert at_210.median["hand_height_ratio"] == pytest.approx(RELAXED["hand_height_ratio"] + 0.15, abs=0.005)
+    assert loaded.at_pace(240.0, SegmentConfig()) is None

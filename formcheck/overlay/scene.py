@@ -14,7 +14,7 @@ import pandas as pd
 
 from formcheck.config import Config, SegmentConfig
 from formcheck.metrics import hand_curl_deg, near_side
-from formcheck.segments import RULES, Baseline, rule_limits, tight_change
+from formcheck.segments import RULES, Baseline, judged_against, pace_references, tight_levels
 from formcheck.track import Track
 
 #: Short gauge names, in the order the panel lists them.
@@ -140,20 +140,27 @@ def _hand_states(hands: np.ndarray, base_curl: float, config: SegmentConfig) -> 
 
 def _gauges(stride_metrics: pd.DataFrame, frame_metrics: pd.DataFrame, baseline: Baseline,
             config: SegmentConfig) -> list[list[Gauge]]:
-    """Per stride, a gauge for each rule metric measured somewhere in the clip."""
+    """Per stride, a gauge for each rule metric measured somewhere in the clip, judged as the
+    segments judge it (:func:`~formcheck.segments.tight_levels`): a pace-driven measure at another
+    pace against the baseline strides of that pace, and without a level where there are none."""
     rules = [r for r in RULES if frame_metrics[r.metric].notna().any()]
     rows = [[] for _ in range(len(stride_metrics))]
+    references = pace_references(stride_metrics, baseline, config)
     for rule in rules:
         values = stride_metrics[rule.metric].to_numpy(dtype=float)
-        _, needed = rule_limits(rule, baseline, config)
-        levels = tight_change(rule, values, baseline) / needed
+        judged_by = judged_against(rule, references, baseline)
+        tight, needed = tight_levels(rule, values, judged_by, config)
         unit = _UNIT_FORMAT["deg" if rule.metric.endswith("_deg") else "ratio"]
-        base = baseline.median[rule.metric]
-        base_text = _DASH if np.isnan(base) else unit.format(base)
-        for i, (value, level) in enumerate(zip(values, levels)):
-            text = _DASH if np.isnan(value) else f"{unit.format(value)} (base {base_text})"
-            if rule.metric == "head_pitch_deg":  # against the baseline only: a level gaze is not 0 deg
-                text = _DASH if np.isnan(value - base) else f"{value - base:+.0f}\u00b0 vs base"
+        for i, (value, level, reference) in enumerate(zip(values, tight / needed, judged_by)):
+            base = np.nan if reference is None else reference.median[rule.metric]
+            if np.isnan(value):
+                text = _DASH
+            elif reference is None:
+                text = f"{unit.format(value)} (other pace)"
+            elif rule.metric == "head_pitch_deg":  # against the baseline only: a level gaze is not 0 deg
+                text = _DASH if np.isnan(base) else f"{value - base:+.0f}\u00b0 vs base"
+            else:
+                text = f"{unit.format(value)} (base {_DASH if np.isnan(base) else unit.format(base)})"
             rows[i].append(Gauge(GAUGE_LABELS[rule.metric], text, float(level)))
     return rows
 
