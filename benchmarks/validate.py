@@ -110,7 +110,7 @@ def invariance_table(clip: Path, work: Path, model: str, mirror: bool = False) -
     for name, figures in rows.items():
         if name == "original":
             continue
-        against = ROLL_TWIN if "roll" in name else "original"
+        against = ROLL_TWIN if "roll" in name and name != ROLL_TWIN else "original"
         reference = rows[against]
         cells = [difference(kind, figures.get(column, math.nan), reference.get(column, math.nan))
                  for column, _, kind in COLUMNS]
