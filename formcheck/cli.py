@@ -22,8 +22,10 @@ from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 from rich.table import Table
 
+from formcheck.config import FollowConfig, OverlayConfig, PoseConfig
 from formcheck.errors import FormcheckError
 from formcheck.progress import PhaseProgress
+from formcheck.settings import help_of, toml_value
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
                   help="Evidence about upper-body tension ('running tight') from a clip of a run.")
@@ -37,16 +39,16 @@ def analyze(
     clips: Annotated[list[Path], typer.Argument(help="The video of the run (.mp4, .mov, ...); or several, or a folder of them.")],
     out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: CLIP_STEM.formcheck next to the clip]; with several clips, the folder that holds one CLIP_STEM.formcheck each. A folder of yours that exists ('.', 'runs/') gets CLIP_STEM.formcheck inside it; only formcheck's own earlier output is ever replaced.")] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings to change (see formcheck.example.toml).")] = None,
-    model: Annotated[Optional[str], typer.Option(help="Pose model: 'holistic' (with finger landmarks) or 'pose' (faster, no fingers).")] = None,
-    max_height: Annotated[Optional[int], typer.Option(help="Analyse frames scaled down to at most this many pixels high (faster).")] = None,
-    every: Annotated[Optional[int], typer.Option(help="Analyse every n-th frame only (faster; 2-4 suits 120-240 fps clips).")] = None,
-    mirror: Annotated[Optional[bool], typer.Option("--mirror/--no-mirror", help="Also search each frame flipped left to right and average, so a runner running left reads as one running right (twice the model's time). compare turns it on by itself when the runner faces opposite ways in the two clips.")] = None,
+    model: Annotated[Optional[str], typer.Option(help=help_of(PoseConfig, "model"))] = None,
+    max_height: Annotated[Optional[int], typer.Option(help=help_of(PoseConfig, "max_height"))] = None,
+    every: Annotated[Optional[int], typer.Option(help=help_of(PoseConfig, "every"))] = None,
+    mirror: Annotated[Optional[bool], typer.Option("--mirror/--no-mirror", help=help_of(PoseConfig, "mirror"))] = None,
     baseline: Annotated[Optional[Path], typer.Option(help="Judge against this relaxed reference instead of the clip's first 20 s: an early-run clip, its output folder, or a baseline.json.")] = None,
     video: Annotated[bool, typer.Option("--video/--no-video", help="Write the annotated overlay.mp4 (skip it to save time).")] = True,
     report: Annotated[bool, typer.Option("--report/--no-report", help="Write report.html, the page that shows the verdict, video and plots, and the plots (plots/).")] = True,
-    video_height: Annotated[Optional[int], typer.Option(help="Scale overlay.mp4 down to at most this many pixels high [default: 1280].")] = None,
+    video_height: Annotated[Optional[int], typer.Option(help=help_of(OverlayConfig, "max_height"))] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Run the pose model again even if the output folder holds this clip's landmarks.")] = False,
-    person: Annotated[Optional[str], typer.Option(help="Who to follow when several people are in view: 'auto' (the person who moves), or the person whose head or trunk is at a point of the first frame as displayed, 'X,Y' in pixels or 'X%,Y%' in percent of width and height.")] = None,
+    person: Annotated[Optional[str], typer.Option(help=help_of(FollowConfig, "person"))] = None,
     jobs: Annotated[int, typer.Option(help="With several clips: how many to analyse at once (worker processes).")] = 2,
     debug: Debug = False,
 ) -> None:
@@ -97,12 +99,12 @@ def compare(
     late: Annotated[Path, typer.Argument(help="A clip filmed late in the run (when the cramps start).")],
     out: Annotated[Optional[Path], typer.Option("-o", "--out", help="Output folder [default: EARLY_vs_LATE.compare next to the late clip]. A folder of yours that exists ('.', 'runs/') gets EARLY_vs_LATE.compare inside it; only formcheck's own earlier output is ever replaced.")] = None,
     config_file: Annotated[Optional[Path], typer.Option("--config", help="TOML file of settings to change (see formcheck.example.toml).")] = None,
-    model: Annotated[Optional[str], typer.Option(help="Pose model: 'holistic' (with finger landmarks) or 'pose' (faster, no fingers).")] = None,
-    max_height: Annotated[Optional[int], typer.Option(help="Analyse frames scaled down to at most this many pixels high (faster).")] = None,
+    model: Annotated[Optional[str], typer.Option(help=help_of(PoseConfig, "model"))] = None,
+    max_height: Annotated[Optional[int], typer.Option(help=help_of(PoseConfig, "max_height"))] = None,
     video: Annotated[bool, typer.Option("--video/--no-video", help="Write the side-by-side video (skip it to save time).")] = True,
     video_height: Annotated[Optional[int], typer.Option(help="Scale the videos down to at most this many pixels high [default: 1280; 720 per half side by side].")] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Run the pose model again even where saved landmarks exist.")] = False,
-    mirror: Annotated[Optional[bool], typer.Option("--mirror/--no-mirror", help="Analyse both clips mirror-averaged (each frame also searched flipped left to right); on by itself when the runner faces opposite ways in the two clips.")] = None,
+    mirror: Annotated[Optional[bool], typer.Option("--mirror/--no-mirror", help=help_of(PoseConfig, "mirror"))] = None,
     debug: Debug = False,
 ) -> None:
     """Compare an EARLY and a LATE clip of one run, measure by measure and stride by stride: the
@@ -134,6 +136,52 @@ def info(clip: Annotated[Path, typer.Argument(help="The video to describe.")], d
         Console().print(table)
 
     _run(run, debug)
+
+
+config_app = typer.Typer(no_args_is_help=False, help="Settings: the commented example file, checking a file of "
+                         "yours, and the settings in effect.")
+app.add_typer(config_app, name="config")
+
+
+@config_app.callback(invoke_without_command=True)
+def config_main(ctx: typer.Context, example: Annotated[bool, typer.Option(
+        "--example", help="Print the commented example file: every setting, its default and what it accepts.")] = False,
+) -> None:
+    """Settings. ``--example`` prints the example file (the same as formcheck.example.toml)."""
+    from formcheck.config import Config
+
+    if example:
+        sys.stdout.write(Config().example())
+    elif ctx.invoked_subcommand is None:
+        print(ctx.get_help())
+        raise typer.Exit(2)
+
+
+@config_app.command("check")
+def config_check(file: Annotated[Path, typer.Argument(help="The TOML settings file to check.")],
+                 debug: Debug = False) -> None:
+    """Check a settings FILE: one line naming the first section, key and value that is not allowed,
+    and what is (exit code 6, as for any settings error); else what it changes from the defaults."""
+    from formcheck.config import Config, load_config
+
+    def run() -> None:
+        config, default = load_config(file).as_dict(), Config().as_dict()
+        changed = [f"[{section}] {key} = {toml_value(value)}" for section, values in config.items()
+                   for key, value in values.items() if default[section][key] != value]
+        print(f"{file}: valid; {len(changed)} setting{'s' if len(changed) != 1 else ''} changed from the defaults"
+              + (f": {', '.join(changed)}" if changed else ""))
+
+    _run(run, debug, native=False)
+
+
+@config_app.command("show")
+def config_show(config_file: Annotated[Optional[Path], typer.Option(
+        "--config", help="TOML file of settings to change; without it, the defaults.")] = None,
+                debug: Debug = False) -> None:
+    """Print the settings in effect (the defaults, with the --config file's changes) as TOML."""
+    from formcheck.config import load_config
+
+    _run(lambda: sys.stdout.write(load_config(config_file).toml()), debug, native=False)
 
 
 def _load_baseline(path: Path, config):
@@ -273,22 +321,33 @@ class _progress_bar:
             self._refreshed = now
 
 
-def _run(job: Callable[[], None], debug: bool) -> None:
+def _run(job: Callable[[], None], debug: bool, native: bool = True) -> None:
+    """Run ``job``, turning errors into one line and an exit code (the traceback with ``debug``);
+    ``native``: the job may load MediaPipe, whose native log lines are silenced first (else the
+    lines go to stderr as it is, which is also what a test's CLI runner reads)."""
     if debug:
         job()
         return
-    _silence_native_logs()
+    if native:
+        _silence_native_logs()
+
+    def say(line: str) -> None:
+        if native:
+            console.print(line, markup=False, highlight=False, soft_wrap=True)
+        else:
+            print(line, file=sys.stderr)
+
     try:
         job()
     except FormcheckError as exc:
-        console.print(f"formcheck: error: {_printable(str(exc))}", markup=False, highlight=False, soft_wrap=True)
+        say(f"formcheck: error: {_printable(str(exc))}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
-        console.print("formcheck: interrupted; no output folder was left half-written", markup=False)
+        say("formcheck: interrupted; no output folder was left half-written")
         raise typer.Exit(130) from None
     except Exception as exc:  # a bug: say so in one line, the traceback is behind --debug
-        console.print(f"formcheck: internal error: {type(exc).__name__}: {_printable(str(exc))} (run again with --debug "
-                      "for the traceback, and please report it)", markup=False, highlight=False, soft_wrap=True)
+        say(f"formcheck: internal error: {type(exc).__name__}: {_printable(str(exc))} (run again with --debug "
+            "for the traceback, and please report it)")
         raise typer.Exit(1) from None
 
 

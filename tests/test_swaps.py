@@ -173,7 +173,7 @@ def test_the_analysis_measures_the_repaired_track_and_keeps_the_raw_one():
 
 
 def test_a_group_judged_on_no_landmark_is_a_config_error():
-    with pytest.raises(ConfigError, match="min_landmarks in \\[swaps\\] must be 1-5"):
+    with pytest.raises(ConfigError, match=r"\[swaps\] min_landmarks = 0: expected a whole number from 1 to 5"):
         config_from_dict({"swaps": {"min_landmarks": 0}})
 
 
