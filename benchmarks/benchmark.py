@@ -175,8 +175,8 @@ def child_bare(clip: Path, stock: bool) -> dict:
     chunks of at most FRAME_BUDGET_BYTES), timed apart."""
     from mediapipe.python.solutions import holistic
 
+    from formcheck.io.video import VideoReader
     from formcheck.pose import mediapipe_backend
-    from formcheck.video import VideoReader
 
     started, cpu_started = time.perf_counter(), cpu_time()
     if stock or not hasattr(mediapipe_backend, "holistic_without_face"):
@@ -398,7 +398,7 @@ def build_long_clips(clip: Path, cache: Path, seconds: float = LONG_SECONDS) -> 
 
     import av
 
-    from formcheck.video import VideoReader
+    from formcheck.io.video import VideoReader
 
     started = time.perf_counter()
     partial = once.with_suffix(".partial.mp4")

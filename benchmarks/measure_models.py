@@ -21,8 +21,8 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck.io.video import VideoReader
 from formcheck.pose.mediapipe_backend import MediaPipeEstimator
-from formcheck.video import VideoReader
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -1,4 +1,4 @@
-"""Left/right swap rate of the sample clips before and after repair (formcheck.swaps).
+"""Left/right swap rate of the sample clips before and after repair (formcheck.cleaning.swaps).
 
 For every sample clip the script prints a Markdown table row with:
 
@@ -23,9 +23,9 @@ from pathlib import Path
 
 import numpy as np
 
-from formcheck.landmarks import POSE_INDEX
-from formcheck.swaps import SWAP_GROUPS, find_swaps, repair_swaps
-from formcheck.track import Track
+from formcheck.body.landmarks import POSE_INDEX
+from formcheck.cleaning.swaps import SWAP_GROUPS, find_swaps, repair_swaps
+from formcheck.pose.track import Track
 
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_CLIPS = REPO.parent / "shared" / "sample_videos"

@@ -17,22 +17,29 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from formcheck.camera import CameraMotion
 from formcheck.config import Config
-from formcheck.destination import ANALYSIS, COMPARISON, output_folder
 from formcheck.errors import OutputError, TrackError
+from formcheck.evidence.folder import write_analysis, written
+from formcheck.io.destination import ANALYSIS, COMPARISON, output_folder
+from formcheck.io.video_info import VideoInfo
+from formcheck.measure.baseline import Baseline
+from formcheck.measure.strides import Strides
 from formcheck.pipeline import (
-    Analysis, CleanedTrack, PoseRun, analysis_from_run, default_output_dir, file_sha256, run_pose, write_analysis,
+    Analysis,
+    CleanedTrack,
+    PoseRun,
+    analysis_from_run,
+    default_output_dir,
+    file_sha256,
+    run_pose,
 )
-from formcheck.progress import PhaseProgress
-from formcheck.roll import CameraRoll
-from formcheck.segments import Baseline
-from formcheck.strides import Strides
-from formcheck.track import Track
-from formcheck.video_info import VideoInfo
+from formcheck.pose.track import Track
+from formcheck.runtime.progress import PhaseProgress
+from formcheck.scene.camera import CameraMotion
+from formcheck.scene.roll import CameraRoll
 
 if TYPE_CHECKING:  # imported when used: scipy.stats and the plots cost a second at start-up
-    from formcheck.comparison import Comparison
+    from formcheck.comparison.verdict import Comparison
 
 #: The settings that the stages after inference saved in an output folder depend on, besides the
 #: landmarks and formcheck's version: the clean track (swap repair, which asks the view which frames
@@ -50,7 +57,7 @@ def analyze(clip: str | Path, config: Config | None = None, out: str | Path | No
     ``out``: by default ``CLIP_STEM.formcheck`` next to the clip; a folder of yours that exists (one
     without formcheck's marker, such as ``.``) or a batch folder gets ``CLIP_STEM.formcheck`` inside
     it. Only formcheck's own earlier analysis folder is ever replaced; anything else in the way
-    raises :class:`~formcheck.errors.OutputError` before any work (:mod:`formcheck.destination`).
+    raises :class:`~formcheck.errors.OutputError` before any work (:mod:`formcheck.io.destination`).
 
     ``baseline``: judge against this reference instead of the clip's first strides. ``video`` /
     ``report``: write overlay.mp4 / report.html. ``reuse``: load the landmarks saved in ``out`` when
@@ -68,8 +75,7 @@ def analyze(clip: str | Path, config: Config | None = None, out: str | Path | No
     if not (saved and baseline is None and _written_with(out_dir, config, video, report)):
         overlay_progress = (lambda done, total: progress("overlay", done, total)) if progress else None
         write_analysis(analysis, out_dir, video=video, report=report, progress=overlay_progress)
-    analysis.out_dir = out_dir
-    return analysis
+    return written(analysis, out_dir)
 
 
 def _saved_mirrored(clip: Path) -> bool:
@@ -106,7 +112,7 @@ def _saved_video_info(summary: dict, clip: Path) -> VideoInfo:
     try:
         return VideoInfo.from_dict(summary["clip"], path=str(clip))
     except (KeyError, TypeError, ValueError):
-        from formcheck.video import probe
+        from formcheck.io.video import probe
 
         return probe(clip)
 
@@ -177,8 +183,8 @@ def compare(early: str | Path | Analysis, late: str | Path | Analysis, config: C
     reads the head a few degrees differently facing left and right, which would otherwise show as
     a change of form. ``comparison.notes`` says so.
     """
-    from formcheck.comparison import Comparison
-    from formcheck.comparison_output import default_comparison_dir, write_comparison
+    from formcheck.comparison.output import default_comparison_dir, write_comparison
+    from formcheck.comparison.verdict import Comparison
 
     config = config or Config()
     given = (early, late)

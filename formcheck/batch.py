@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from formcheck.config import Config
-from formcheck.destination import absolute, close_batch_folder, open_batch_folder
 from formcheck.errors import FormcheckError, OutputError
+from formcheck.io.destination import absolute, close_batch_folder, open_batch_folder
+from formcheck.measure.baseline import Baseline
 from formcheck.pipeline import default_output_dir
-from formcheck.segments import Baseline
 
 #: File name endings taken as clips when a folder is given.
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3gp")
@@ -80,7 +80,7 @@ def analyze_many(clips: list[Path], config: Config, out: Path | None = None, *, 
     ``out``: the folder that takes one ``CLIP_STEM.formcheck`` per clip (made and marked as formcheck's
     batch folder when new, removed again when no clip got through; a folder of yours is only added
     to); None: each next to its clip. Each clip's folder follows the rules of a single clip
-    (:mod:`formcheck.destination`); one refused is that clip's error.
+    (:mod:`formcheck.io.destination`); one refused is that clip's error.
     ``progress(done, total)`` counts frames over all clips: searched for the runner, then drawn."""
     refuse_shared_folders(clips, out)
     made = open_batch_folder(out) if out else []
@@ -135,7 +135,7 @@ def _run_pool(clips: list[Path], config: Config, out: Path | None, jobs: int, ba
 
 def _work(clip: Path, config: Config, video: bool) -> int:
     """Frames a clip will take: searched (every ``config.pose.every``-th) plus drawn; 0 if unknown."""
-    from formcheck.video import probe  # PyAV: only when several clips are given
+    from formcheck.io.video import probe  # PyAV: only when several clips are given
 
     try:
         frames = probe(clip).frame_count or 0

@@ -19,12 +19,18 @@ from typing import Annotated, Optional
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from formcheck.config import FollowConfig, OverlayConfig, PoseConfig
 from formcheck.errors import FormcheckError
-from formcheck.progress import PhaseProgress
+from formcheck.runtime.progress import PhaseProgress
 from formcheck.settings import help_of, toml_value
 
 app = typer.Typer(add_completion=False, no_args_is_help=True,
@@ -57,9 +63,9 @@ def analyze(
     there for the same clip and pose settings are re-used, so trying new thresholds takes seconds."""
     from formcheck.api import analyze as analyze_clip
     from formcheck.batch import analyze_many, expand_clips
-    from formcheck.destination import ANALYSIS, output_folder
+    from formcheck.io.destination import ANALYSIS, output_folder
+    from formcheck.measure.quality import in_view_line
     from formcheck.pipeline import default_output_dir
-    from formcheck.quality import in_view_line
 
     def run() -> None:
         config = _with_overrides(_config(config_file, model, max_height, video_height, every, mirror), "follow",
@@ -126,7 +132,7 @@ def compare(
 @app.command()
 def info(clip: Annotated[Path, typer.Argument(help="The video to describe.")], debug: Debug = False) -> None:
     """Print what formcheck reads from CLIP: size as displayed, rotation, duration, frame rate, codec."""
-    from formcheck.video import probe
+    from formcheck.io.video import probe
 
     def run() -> None:
         facts = probe(clip).as_dict()
@@ -188,7 +194,7 @@ def _load_baseline(path: Path, config):
     """A Baseline from a baseline.json, a formcheck output folder, or a clip (analysed whole, its
     output folder written next to it as by ``formcheck analyze``)."""
     from formcheck.api import analyze as analyze_clip
-    from formcheck.segments import Baseline
+    from formcheck.measure.baseline import Baseline
 
     if path.is_dir() and (path / "baseline.json").is_file():
         return Baseline.load(path / "baseline.json")
@@ -286,7 +292,7 @@ class _progress_bar:
     """Rich progress bars with frames/s and time left, one per phase of the work on ``name``, fed by
     the API's ``progress(phase, done, total)`` callback, which also redraws them (at most every
     ``REFRESH_S`` seconds): rich's own refresh thread would keep the report's SVG from being drawn
-    in a forked child (:mod:`formcheck.beside` forks only while no other thread runs)."""
+    in a forked child (:mod:`formcheck.runtime.beside` forks only while no other thread runs)."""
 
     REFRESH_S = 0.1
 

@@ -123,7 +123,7 @@ def person_point(person: str) -> tuple[float, float, str] | None:
 
 @dataclass(frozen=True)
 class SmoothingConfig(_Section):
-    """How raw landmarks become a clean track (see :mod:`formcheck.smoothing`)."""
+    """How raw landmarks become a clean track (see :mod:`formcheck.cleaning.smoothing`)."""
 
     SECTION: ClassVar[str] = "smoothing"
     min_visibility: float = setting(0.5, "Landmarks the model sees with a lower visibility score are treated as "
@@ -138,7 +138,7 @@ class SmoothingConfig(_Section):
 
 @dataclass(frozen=True)
 class ViewConfig(_Section):
-    """How the camera view is decided (see :mod:`formcheck.view`)."""
+    """How the camera view is decided (see :mod:`formcheck.cleaning.view`)."""
 
     SECTION: ClassVar[str] = "view"
     window_s: float = setting(1.0, "Each view cue is a rolling median over this many seconds.", unit="s", above=0.0)
@@ -149,7 +149,7 @@ class ViewConfig(_Section):
 
 @dataclass(frozen=True)
 class StrideConfig(_Section):
-    """How steps and strides are found (see :mod:`formcheck.strides`). The swing is divided by the
+    """How steps and strides are found (see :mod:`formcheck.measure.strides`). The swing is divided by the
     body scale of :class:`MetricsConfig`."""
 
     SECTION: ClassVar[str] = "strides"
@@ -177,7 +177,7 @@ class StrideConfig(_Section):
 
 @dataclass(frozen=True)
 class MetricsConfig(_Section):
-    """How the measurements are taken (see :mod:`formcheck.metrics`)."""
+    """How the measurements are taken (see :mod:`formcheck.measure.metrics`)."""
 
     SECTION: ClassVar[str] = "metrics"
     scale_window_s: float = setting(2.0, "Window of the rolling median trunk length (hip midpoint to ear) that "
@@ -190,7 +190,7 @@ class MetricsConfig(_Section):
 
 @dataclass(frozen=True)
 class SegmentConfig(_Section):
-    """When strides count as "running tight" (see :mod:`formcheck.segments`). Heuristics, not norms:
+    """When strides count as "running tight" (see :mod:`formcheck.measure.segments`). Heuristics, not norms:
     no published video norm exists for upper-body tension in running, so the main evidence is change
     against the runner's own baseline. A stride deviates on a metric when its change from the
     baseline median goes the tight way by at least the metric's threshold *and* by ``noise_factor``
@@ -243,12 +243,12 @@ class QualityConfig(_Section):
     walking_below_spm: float = setting(140.0, "A cadence below this is a walking pace.", unit="steps/min", low=0.0)
     slow_motion_below_spm: float = setting(100.0, "A cadence below this is too slow for any gait at real speed: "
                                            "slow motion?", unit="steps/min", low=0.0)
-    pan_speed: float = setting(0.1, "A background moving faster than this over one second is a camera pan "
-                               "(:mod:`formcheck.camera`).", unit="frame widths/s", above=0.0)
+    pan_speed: float = setting(0.1, "A background moving faster than this over one second is a camera pan.",
+                               unit="frame widths/s", above=0.0)
     max_panning_share: float = setting(0.2, "Warn when the camera pans in more than this share of the clip.",
                                        low=0.0, high=1.0)
     min_roll_share: float = setting(0.5, "Warn when the camera's roll is measured in less than this share of the "
-                                    "frames (:mod:`formcheck.roll`).", low=0.0, high=1.0)
+                                    "frames.", low=0.0, high=1.0)
 
 
 @dataclass(frozen=True)
@@ -267,7 +267,7 @@ class OverlayConfig(_Section):
 
 @dataclass(frozen=True)
 class SwapConfig(_Section):
-    """How left/right limb swaps are found and repaired before cleaning (see :mod:`formcheck.swaps`).
+    """How left/right limb swaps are found and repaired before cleaning (see :mod:`formcheck.cleaning.swaps`).
     A one-frame swap saves about twice the distance between the limbs (0.5-1 trunk lengths) on each
     side, while legs crossing in a side view save almost nothing."""
 

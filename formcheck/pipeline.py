@@ -1,6 +1,8 @@
-"""The analysis pipeline: clip -> landmark track -> clean track -> summary, and writing the output folder.
+"""The analysis pipeline: clip -> landmark track -> clean track -> measurements and summary.
 
-The one loop over frames lives in :mod:`formcheck.pose_pass`. Library code never prints: progress goes to
+Writing the output folder is :mod:`formcheck.evidence.folder`'s job.
+
+The one loop over frames lives in :mod:`formcheck.pose.clip_pass`. Library code never prints: progress goes to
 an optional callback ``progress(frames_done, frames_total_or_None)``.
 """
 
@@ -16,38 +18,33 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from formcheck.beside import beside
-from formcheck.camera import WINDOW_S, CameraMotion, pan_warnings
+from formcheck.body.geometry import body_scale
+from formcheck.body.landmarks import HAND_SIDES, POSE_GROUPS, POSE_INDEX
+from formcheck.cleaning.smoothing import smooth_track
+from formcheck.cleaning.swaps import SwapReport, repair_swaps
+from formcheck.cleaning.view import ViewEstimate, estimate_view
 from formcheck.config import Config
-from formcheck.destination import ANALYSIS
 from formcheck.errors import NoPersonError
-from formcheck.geometry import body_scale
-from formcheck.landmarks import HAND_SIDES, POSE_GROUPS, POSE_INDEX
-from formcheck.memory import release_free_memory
-from formcheck.metrics import METRIC_COLUMNS, coverage, frame_metrics
-from formcheck.output import atomic_output_dir, files_in, write_json
-from formcheck.plot_files import PLOTS_DIR, measured_metrics, plot_paths
+from formcheck.io.video_info import VideoInfo
+from formcheck.measure.baseline import Baseline, baseline_label, baseline_strides
+from formcheck.measure.metrics import METRIC_COLUMNS, coverage, frame_metrics
+from formcheck.measure.quality import capture_warnings, in_view
+from formcheck.measure.segments import find_segments, pace_summary
+from formcheck.measure.strides import Strides, detect_strides, per_stride
 from formcheck.pose import PoseEstimator
-from formcheck.pose_pass import Part, parts_of, search_clip
-from formcheck.progress import Progress
-from formcheck.quality import capture_warnings, in_view
-from formcheck.roll import CameraRoll, roll_warnings, upright
-from formcheck.segments import Baseline, baseline_label, baseline_strides, find_segments, pace_summary
-from formcheck.smoothing import smooth_track
-from formcheck.strides import Strides, detect_strides, per_stride
-from formcheck.swaps import SwapReport, repair_swaps
-from formcheck.track import Track, joined
-from formcheck.video_info import VideoInfo
-from formcheck.view import ViewEstimate, estimate_view
-
-OVERLAY_NAME = "overlay.mp4"
+from formcheck.pose.clip_pass import Part, parts_of, search_clip
+from formcheck.pose.track import Track, joined
+from formcheck.runtime.memory import release_free_memory
+from formcheck.runtime.progress import Progress
+from formcheck.scene.camera import WINDOW_S, CameraMotion, pan_warnings
+from formcheck.scene.roll import CameraRoll, roll_warnings, upright
 
 
 @dataclass
 class CleanedTrack:
     """What an earlier analysis of the same landmarks made of them, loaded from its output folder:
     the cleaned ``track`` (:func:`clean_track`), the left/right swaps it repaired (``swaps``, as
-    :meth:`~formcheck.swaps.SwapReport.summary` gives them) and the ``strides`` found in it (None:
+    :meth:`~formcheck.cleaning.swaps.SwapReport.summary` gives them) and the ``strides`` found in it (None:
     find them again)."""
 
     track: Track
@@ -82,7 +79,7 @@ class Measurements:
     what cleaning did; None when no raw track was given. ``own_baseline_strides``: how many first
     strides of the clip formed the baseline (0 when it came from elsewhere, or the clip has no
     stride); ``baseline_given``: the baseline came from elsewhere (``--baseline``); ``pace``: how
-    many strides were at another pace than the baseline's (:func:`formcheck.segments.pace_summary`)."""
+    many strides were at another pace than the baseline's (:func:`formcheck.measure.segments.pace_summary`)."""
 
     view: ViewEstimate
     strides: Strides
@@ -126,11 +123,11 @@ def measure(track: Track, config: Config = Config(), baseline: Baseline | None =
             raw_track: Track | None = None, strides: Strides | None = None,
             roll: CameraRoll = CameraRoll()) -> Measurements:
     """View, strides, metrics and segments of a cleaned track. Without ``baseline`` the first strides
-    of the clip are the baseline (see :func:`~formcheck.segments.baseline_strides`). With
+    of the clip are the baseline (see :func:`~formcheck.measure.baseline.baseline_strides`). With
     ``raw_track`` (the same frames before cleaning) its metrics are computed too, for comparison.
     ``strides``: found earlier in this very track with these settings (None: find them).
     ``roll``: the camera's roll; every measure is taken with the landmarks turned upright by it
-    (:func:`~formcheck.roll.upright`), against the scene's vertical, where it was measured, and
+    (:func:`~formcheck.scene.roll.upright`), against the scene's vertical, where it was measured, and
     against the picture's elsewhere. The per-frame roll is the ``camera_roll_deg`` column."""
     roll_deg = roll.at(track.times)
     track = track.replace(xy=upright(track.xy, roll_deg))
@@ -162,8 +159,8 @@ class Analysis:
     ``raw_track`` is the model's output as found; ``track`` is the cleaned one (left/right limb swaps
     repaired, gated, short gaps filled, low-passed) that every measurement uses. ``summary`` is what
     ``summary.json`` holds.
-    ``out_dir``: the output folder once written (None before). In Jupyter an analysis shows itself
-    as a summary card; :meth:`video` plays its overlay.
+    ``out_dir``: the output folder once written (None before); a written analysis
+    (:class:`~formcheck.evidence.folder.WrittenAnalysis`) shows itself in Jupyter.
     """
 
     info: VideoInfo
@@ -174,21 +171,6 @@ class Analysis:
     summary: dict
     warnings: list[str] = field(default_factory=list)
     out_dir: Path | None = None
-
-    def _repr_html_(self) -> str:
-        from formcheck.report import summary_card
-
-        return summary_card(self.summary, self.out_dir)
-
-    def video(self, width: int = 480):
-        """The overlay video as an IPython display object (embedded, so it plays wherever the
-        notebook is opened). Needs the output folder written with the video."""
-        from IPython.display import Video
-
-        path = self.out_dir / OVERLAY_NAME if self.out_dir else None
-        if path is None or not path.is_file():
-            raise FileNotFoundError("no overlay.mp4 written for this analysis (analyze it with video=True)")
-        return Video(str(path), embed=True, width=width, html_attributes="controls muted playsinline")
 
 
 def default_output_dir(clip: Path) -> Path:
@@ -223,12 +205,12 @@ def file_sha256(path: Path) -> str:
 
 def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | None = None,
              progress: Progress | None = None, parallel: bool = True) -> PoseRun:
-    """Find the runner's landmarks in every frame of ``clip`` (:mod:`formcheck.pose_pass`: a long
+    """Find the runner's landmarks in every frame of ``clip`` (:mod:`formcheck.pose.clip_pass`: a long
     enough clip in two parts, at once with ``parallel``, else one after the other, with the same
     result), in full-size display pixels. ``estimator``: use this one for the whole clip (not closed), instead
     of the configured model. Raises :class:`VideoError` for a file that is not a readable video
     (before any model loads) and :class:`NoPersonError` if nobody is found."""
-    from formcheck.video import VideoReader
+    from formcheck.io.video import VideoReader
 
     start = time.perf_counter()
     clip = Path(clip)
@@ -316,8 +298,8 @@ def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baselin
 
 
 def clean_track(raw: Track, config: Config) -> tuple[Track, SwapReport]:
-    """The cleaned track: left/right limb swaps repaired (:mod:`formcheck.swaps`), then gated, gap-filled
-    and low-passed (:mod:`formcheck.smoothing`); and the swaps found. The repaired-but-unsmoothed
+    """The cleaned track: left/right limb swaps repaired (:mod:`formcheck.cleaning.swaps`), then gated, gap-filled
+    and low-passed (:mod:`formcheck.cleaning.smoothing`); and the swaps found. The repaired-but-unsmoothed
     track lives only in here, so a long clip never holds three copies of its landmarks."""
     repaired, swaps = repair_swaps(raw, config.swaps, config.view)
     return smooth_track(repaired, config.smoothing), swaps
@@ -325,7 +307,7 @@ def clean_track(raw: Track, config: Config) -> tuple[Track, SwapReport]:
 
 def detection_coverage(track: Track, min_visibility: float) -> dict[str, float]:
     """Share of frames (0-1) where: a person was found; every landmark of at least one side of each
-    group in :data:`~formcheck.landmarks.POSE_GROUPS` has visibility >= ``min_visibility``; each
+    group in :data:`~formcheck.body.landmarks.POSE_GROUPS` has visibility >= ``min_visibility``; each
     21-point hand was found."""
     coverage = {"person": float(track.found.mean()) if len(track) else 0.0}
     for group, sides in POSE_GROUPS.items():
@@ -337,45 +319,3 @@ def detection_coverage(track: Track, min_visibility: float) -> dict[str, float]:
         found = np.isfinite(track.hands[:, side_index, 0, 0])
         coverage[f"{side}_hand_21pt"] = float(found.mean()) if len(track) else 0.0
     return coverage
-
-
-def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report: bool = True,
-                   progress: Progress | None = None) -> Path:
-    """Write the output folder atomically: raw and clean tracks, per-frame and per-stride metrics,
-    segments (CSV), the strides found, the baseline used and ``summary.json``; with ``video`` the annotated
-    ``overlay.mp4`` (``progress`` follows its frames); with ``report`` the plots (``plots/``) and
-    the ``report.html`` page that shows it all. The plots are drawn in a child process while the
-    overlay is written, where one can be forked (:mod:`formcheck.beside`), else after it.
-    ``out_dir`` is replaced only when it is formcheck's own analysis folder (:mod:`formcheck.output`)."""
-    out_dir = Path(out_dir)
-    m = analysis.measurements
-    with atomic_output_dir(out_dir, ANALYSIS, inputs=[Path(analysis.info.path)]) as staging:
-        analysis.raw_track.save(staging / "track_raw")
-        analysis.track.save(staging / "track_smooth")
-        m.frame_metrics.to_csv(staging / "frame_metrics.csv", index=False)
-        m.stride_metrics.to_csv(staging / "stride_metrics.csv", index_label="stride")
-        m.segments.to_csv(staging / "segments.csv", index=False)
-        m.baseline.save(staging / "baseline.json")
-        write_json(staging / "strides.json", m.strides.as_dict())
-        release_free_memory()  # the data files' buffers, before the overlay's decoder and encoder
-        plots = plot_paths(staging / PLOTS_DIR, measured_metrics(m)) if report else []
-        with beside(lambda: _save_plots(analysis, staging / PLOTS_DIR)) if report else contextlib.nullcontext():
-            if video:
-                from formcheck.overlay.render import render_overlay  # OpenCV and Pillow: only when drawing
-
-                render_overlay(analysis, staging / OVERLAY_NAME, analysis.config.overlay, progress)
-        if report:
-            from formcheck.report import write_report  # Jinja2: only for the report
-
-            write_report(analysis, staging, OVERLAY_NAME if video else None,
-                         [path.relative_to(staging).as_posix() for path in plots])
-        write_json(staging / "summary.json", {**analysis.summary, "files": sorted(files_in(staging) + ["summary.json"])})
-    return out_dir.resolve()
-
-
-def _save_plots(analysis: Analysis, folder: Path) -> None:
-    """The plots of ``analysis`` in ``folder`` (:func:`formcheck.plots.save_plots`)."""
-    from formcheck.plots import save_plots  # matplotlib: only for the report, in the child where there is one
-
-    release_free_memory()  # after the overlay (where no child could be forked): its decoder's and encoder's
-    save_plots(analysis.measurements, analysis.config, folder)

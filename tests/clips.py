@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from formcheck.video import VideoReader
+from formcheck.io.video import VideoReader
 
 TIME_BASE = Fraction(1, 90000)
 

@@ -11,8 +11,8 @@ from collections.abc import Callable
 
 import numpy as np
 
-from formcheck.landmarks import HAND_INDEX, POSE_INDEX
-from formcheck.track import Track
+from formcheck.body.landmarks import HAND_INDEX, POSE_INDEX
+from formcheck.pose.track import Track
 
 TRUNK = 400.0  # hip midpoint to ear, pixels: the body scale formcheck divides by
 GAP = 0.25 * TRUNK  # relaxed vertical ear-to-shoulder gap

@@ -12,8 +12,8 @@ import pytest
 import formcheck
 from formcheck.api import OTHER_WAY, load_saved_run
 from formcheck.config import Config
+from formcheck.io.video import probe
 from formcheck.pipeline import analysis_from_run
-from formcheck.video import probe
 from tests.clips import sample_frames, write_clip
 from tests.conftest import RUN01, sample
 
@@ -65,7 +65,7 @@ def test_a_reanalysis_reads_the_clip_facts_back_and_probes_the_clip_only_when_th
     def no_probe(clip):
         raise AssertionError("probed the clip")
 
-    monkeypatch.setattr("formcheck.video.probe", no_probe)
+    monkeypatch.setattr("formcheck.io.video.probe", no_probe)
     assert load_saved_run(out, short_clip, FAST).info == facts
     summary = json.loads((out / "summary.json").read_text())
     del summary["clip"]["codec"]  # as an older formcheck might have written it
@@ -154,13 +154,13 @@ def test_an_analysis_shows_a_summary_card_in_jupyter(short_clip, tmp_path):
 
 
 def test_the_plots_drawn_in_a_child_beside_the_overlay_are_those_drawn_after_it(strided_clip, tmp_path, monkeypatch):
-    import formcheck.beside
+    import formcheck.runtime.beside
 
-    fork, children = formcheck.beside._fork, []
-    monkeypatch.setattr(formcheck.beside, "_fork", lambda work: children.append(fork(work)) or children[-1])
+    fork, children = formcheck.runtime.beside._fork, []
+    monkeypatch.setattr(formcheck.runtime.beside, "_fork", lambda work: children.append(fork(work)) or children[-1])
     forked = formcheck.analyze(strided_clip, FAST, out=tmp_path / "forked")
     assert len(children) == 1 and children[0] is not None and children[0].exitcode == 0
-    monkeypatch.setattr(formcheck.beside, "_fork", lambda work: None)  # as in Jupyter: no child
+    monkeypatch.setattr(formcheck.runtime.beside, "_fork", lambda work: None)  # as in Jupyter: no child
     after = formcheck.analyze(strided_clip, FAST, out=tmp_path / "after")
     names = sorted(path.name for path in (forked.out_dir / "plots").iterdir())
     assert names == sorted(path.name for path in (after.out_dir / "plots").iterdir())

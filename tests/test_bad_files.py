@@ -28,9 +28,9 @@ import pandas as pd
 import pytest
 
 from formcheck.config import Config
-from formcheck.destination import ANALYSIS, COMPARISON, write_marker
 from formcheck.errors import VideoError
-from formcheck.output import atomic_output_dir
+from formcheck.io.destination import ANALYSIS, COMPARISON, write_marker
+from formcheck.io.output import atomic_output_dir
 from tests.clips import (
     audio_only,
     can_encode,

@@ -3,7 +3,7 @@ do not stop the others."""
 
 import json
 
-from formcheck.destination import MARKER_NAME
+from formcheck.io.destination import MARKER_NAME
 from tests.clips import sample_frames, write_clip
 from tests.conftest import RUN01, run_cli, sample
 

@@ -9,7 +9,7 @@ import threading
 
 import pytest
 
-from formcheck.beside import beside
+from formcheck.runtime.beside import beside
 
 forks = pytest.mark.skipif(sys.platform != "linux", reason="formcheck forks only on Linux")
 

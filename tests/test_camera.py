@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from formcheck.camera import CameraMotion, PanMeter, pan_warnings
 from formcheck.config import QualityConfig
+from formcheck.scene.camera import CameraMotion, PanMeter, pan_warnings
 from tests.clips import sample_frames, write_clip
 from tests.conftest import RUN01, run_cli, sample
 

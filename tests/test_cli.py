@@ -15,7 +15,14 @@ import pytest
 
 from formcheck.cli import _progress_bar, main
 from tests.clips import BAD_INPUTS, container_times, sample_frames, write_clip
-from tests.conftest import RUN01, SAMPLES, VIDEO_HEIGHT, assert_one_line_error, run_cli, sample
+from tests.conftest import (
+    RUN01,
+    SAMPLES,
+    VIDEO_HEIGHT,
+    assert_one_line_error,
+    run_cli,
+    sample,
+)
 
 ALL_SAMPLES = sorted(p.name for p in SAMPLES.glob("*.mp4")) or [RUN01]
 

@@ -13,21 +13,21 @@ from matplotlib.figure import Figure
 from matplotlib.text import Text
 from scipy.stats import mannwhitneyu
 
-from formcheck.comparison import (
-    COLUMNS,
-    COMPARED,
-    Comparison,
-    cliffs_delta,
-    compare_strides,
-    describe_change,
-)
-from formcheck.comparison_plots import (
+from formcheck.comparison.plots import (
     distribution_figure,
     save_comparison_plots,
     series_figure,
 )
+from formcheck.comparison.table import (
+    COLUMNS,
+    COMPARED,
+    cliffs_delta,
+    compare_strides,
+    describe_change,
+)
+from formcheck.comparison.verdict import Comparison
 from formcheck.config import Config, SegmentConfig
-from formcheck.output import write_json
+from formcheck.io.output import write_json
 from formcheck.pipeline import measure
 from tests.synthetic import constant, runner
 
@@ -313,7 +313,7 @@ def test_nothing_to_compare_gives_one_explaining_panel():
 
 
 def test_a_jog_compared_with_a_sprint_names_the_pace_first_and_does_not_take_the_arms_for_tension():
-    from formcheck.comparison import Comparison
+    from formcheck.comparison.verdict import Comparison
 
     def hands_higher(table):
         table = table.copy()

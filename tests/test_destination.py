@@ -20,12 +20,19 @@ import pytest
 
 import formcheck
 from formcheck.config import Config
-from formcheck.destination import (
-    ANALYSIS, BATCH, COMPARISON, MARKER_NAME, check_replaceable, output_folder, read_marker, write_marker,
-)
 from formcheck.errors import OutputError
-from formcheck.pipeline import write_analysis
-from formcheck.track import Track
+from formcheck.evidence.folder import write_analysis
+from formcheck.io.destination import (
+    ANALYSIS,
+    BATCH,
+    COMPARISON,
+    MARKER_NAME,
+    check_replaceable,
+    output_folder,
+    read_marker,
+    write_marker,
+)
+from formcheck.pose.track import Track
 from tests.clips import sample_frames, write_clip
 from tests.conftest import RUN01, assert_one_line_error, run_cli, sample
 

@@ -11,14 +11,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from formcheck.cleaning.smoothing import smooth_track
 from formcheck.config import SegmentConfig, SmoothingConfig
-from formcheck.metrics import METRIC_COLUMNS
+from formcheck.evidence.report import render_report
+from formcheck.measure.baseline import Baseline
+from formcheck.measure.metrics import METRIC_COLUMNS
+from formcheck.measure.quality import in_view, in_view_line
+from formcheck.measure.segments import find_segments
 from formcheck.pipeline import measure
-from formcheck.quality import in_view, in_view_line
-from formcheck.report import render_report
-from formcheck.segments import Baseline, find_segments
-from formcheck.smoothing import smooth_track
-from formcheck.track import Track
+from formcheck.pose.track import Track
 from tests.conftest import run_cli, sample
 from tests.synthetic import runner, step_at
 from tests.test_report import fake_summary, visible_text

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from formcheck.memory import release_free_memory
+from formcheck.runtime.memory import release_free_memory
 
 linux_only = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc and needs glibc")
 

@@ -5,14 +5,14 @@ import json
 import numpy as np
 import pytest
 
+from formcheck.body.geometry import body_scale
+from formcheck.body.landmarks import POSE_INDEX
+from formcheck.cleaning.view import estimate_view
 from formcheck.config import Config, MetricsConfig, SegmentConfig
-from formcheck.geometry import body_scale
-from formcheck.landmarks import POSE_INDEX
-from formcheck.metrics import frame_metrics
+from formcheck.io.output import write_json
+from formcheck.measure.metrics import frame_metrics
+from formcheck.measure.strides import Strides, detect_strides
 from formcheck.pipeline import measure
-from formcheck.output import write_json
-from formcheck.strides import Strides, detect_strides
-from formcheck.view import estimate_view
 from tests.synthetic import GAP, TRUNK, constant, runner, step_at
 
 

@@ -6,10 +6,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from formcheck.body.geometry import mean_of_seen, point
 from formcheck.config import Config, PoseConfig
-from formcheck.geometry import mean_of_seen, point
 from formcheck.pipeline import analyze_clip
-from formcheck.track import Track
+from formcheck.pose.track import Track
 from tests.clips import sample_frames, write_clip
 from tests.conftest import RUN01, sample
 

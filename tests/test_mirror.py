@@ -4,7 +4,7 @@ itself on the flipped frame, reads both the same (up to the mirror). The real mo
 
 import numpy as np
 
-from formcheck.landmarks import HEAD_AND_TRUNK, POSE_INDEX, POSE_LANDMARKS
+from formcheck.body.landmarks import HEAD_AND_TRUNK, POSE_INDEX, POSE_LANDMARKS
 from formcheck.pose import PoseFrame
 from formcheck.pose.mirror import MIRRORED_INDEX, MirrorAveraged, averaged, unmirrored
 

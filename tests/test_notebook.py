@@ -6,7 +6,7 @@ import nbformat
 import pytest
 from nbclient import NotebookClient
 
-from formcheck.comparison import LABELS
+from formcheck.comparison.table import LABELS
 from tests.conftest import REPO, RUN01, VIDEO_HEIGHT, sample
 
 NOTEBOOK = REPO / "notebooks" / "compare_early_late.ipynb"

@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 from av.video.frame import PictureType
 
+from formcheck.body.landmarks import POSE_INDEX
 from formcheck.config import Config, OverlayConfig
-from formcheck.landmarks import POSE_INDEX
-from formcheck.overlay import style, text
-from formcheck.overlay.render import render_overlay
+from formcheck.evidence.overlay import style, text
+from formcheck.evidence.overlay.render import render_overlay
+from formcheck.io.video import VideoReader, probe
 from formcheck.pipeline import Analysis, measure
-from formcheck.track import Track
-from formcheck.video import VideoReader, probe
+from formcheck.pose.track import Track
 from tests import synthetic
 from tests.clips import write_clip
 from tests.conftest import RUN01, VIDEO_HEIGHT, sample
@@ -153,7 +153,7 @@ def test_rendered_labels_held_for_reuse_stay_few_on_a_long_clip():
 
 
 def test_the_head_is_labelled_against_the_runners_baseline_never_in_absolute_degrees():
-    from formcheck.overlay.draw import head_against_base
+    from formcheck.evidence.overlay.draw import head_against_base
 
     assert head_against_base(18.0, 17.0) == "head as at base"  # a level gaze reads 17-21 deg here
     assert head_against_base(25.0, 17.0) == "chin 8\u00b0 lower than base"
@@ -163,7 +163,7 @@ def test_the_head_is_labelled_against_the_runners_baseline_never_in_absolute_deg
 
 def test_hands_are_labelled_against_the_runners_own_hands():
     from formcheck.config import SegmentConfig
-    from formcheck.overlay.scene import _hand_states
+    from formcheck.evidence.overlay.scene import _hand_states
     from tests.synthetic import constant, runner
 
     hands = runner(seconds=1.0, finger_curl_deg=constant(80.0)).hands  # a loosely cupped running hand

@@ -12,15 +12,15 @@ import cv2
 import numpy as np
 import pytest
 
+from formcheck.body.geometry import mean_of_seen, point, trunk_length
+from formcheck.body.landmarks import POSE_INDEX
 from formcheck.config import Config, FollowConfig, PoseConfig, person_point
 from formcheck.errors import ConfigError, NoPersonError
-from formcheck.geometry import mean_of_seen, point, trunk_length
-from formcheck.landmarks import POSE_INDEX
+from formcheck.io.video import VideoReader
 from formcheck.pipeline import run_pose
 from formcheck.pose import PoseFrame
 from formcheck.pose.follow import RunnerFollower, _contains, _square
-from formcheck.track import Track, TrackBuilder
-from formcheck.video import VideoReader
+from formcheck.pose.track import Track, TrackBuilder
 from tests.clips import write_clip
 from tests.conftest import run_cli, sample
 

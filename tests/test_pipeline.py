@@ -8,7 +8,7 @@ import pytest
 from formcheck.config import Config, PoseConfig
 from formcheck.pipeline import analyze_clip
 from formcheck.pose.replay import ReplayEstimator
-from formcheck.track import Track
+from formcheck.pose.track import Track
 from tests.clips import sample_frames, write_clip
 from tests.conftest import RUN01, sample
 

@@ -12,18 +12,19 @@ import pytest
 from matplotlib.figure import Figure
 from PIL import Image
 
+from formcheck.cleaning.smoothing import smooth_track
 from formcheck.config import Config
-from formcheck.metrics import METRIC_COLUMNS, METRIC_LABELS
-from formcheck.pipeline import measure
-from formcheck.plots import (
+from formcheck.evidence.plots import (
+    band_halfwidth,
     figure_height_in,
     metrics_figure,
     plot_metric,
     save_plots,
-    band_halfwidth,
 )
-from formcheck.segments import RULES, Baseline, deviations
-from formcheck.smoothing import smooth_track
+from formcheck.measure.baseline import Baseline
+from formcheck.measure.metrics import METRIC_COLUMNS, METRIC_LABELS
+from formcheck.measure.segments import RULES, deviations
+from formcheck.pipeline import measure
 from tests.synthetic import runner, step_at
 
 CONFIG = Config()
@@ -68,7 +69,7 @@ def metric_of(ax):
 
 
 def needed_change(rule, baseline):
-    """The deviation formula of formcheck.segments, written out independently."""
+    """The deviation formula of formcheck.measure.segments, written out independently."""
     config = CONFIG.segments
     base, spread = baseline.median[rule.metric], baseline.spread[rule.metric]
     threshold = getattr(config, rule.threshold) * (abs(base) if rule.relative else 1.0)
@@ -245,5 +246,5 @@ def test_a_clip_with_nothing_measured_gets_an_overview_that_says_so(shrugging, t
 
 
 def test_plots_never_touch_pyplot():
-    code = "import sys, formcheck.plots; sys.exit('matplotlib.pyplot' in sys.modules)"
+    code = "import sys, formcheck.evidence.plots; sys.exit('matplotlib.pyplot' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], check=False, timeout=60).returncode == 0

@@ -10,12 +10,19 @@ import numpy as np
 import pytest
 
 from formcheck import pipeline
+from formcheck.body.landmarks import POSE_INDEX
 from formcheck.config import Config, FollowConfig, PoseConfig
-from formcheck.landmarks import POSE_INDEX
+from formcheck.io.video import VideoReader
 from formcheck.pipeline import run_pose
 from formcheck.pose import PoseFrame
-from formcheck.pose_pass import LEAD_CLOSE_S, LEAD_EVERY, SPLIT_MIN_S, Part, parts_of, search_clip
-from formcheck.video import VideoReader
+from formcheck.pose.clip_pass import (
+    LEAD_CLOSE_S,
+    LEAD_EVERY,
+    SPLIT_MIN_S,
+    Part,
+    parts_of,
+    search_clip,
+)
 from tests.clips import corrupt_middle, first_half, sample_frames, write_clip
 from tests.conftest import RUN01, sample
 

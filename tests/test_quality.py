@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from formcheck.config import QualityConfig
+from formcheck.measure.quality import capture_warnings, in_view
 from formcheck.pipeline import measure
-from formcheck.quality import capture_warnings, in_view
-from formcheck.track import Track
+from formcheck.pose.track import Track
 from tests.synthetic import runner
 
 

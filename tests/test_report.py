@@ -15,9 +15,9 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from formcheck.metrics import METRIC_COLUMNS
-from formcheck.report import ADVICE, MISSING, fmt, headline, write_report
-from formcheck.segments import RULES
+from formcheck.evidence.report import ADVICE, MISSING, fmt, headline, write_report
+from formcheck.measure.metrics import METRIC_COLUMNS
+from formcheck.measure.segments import RULES
 from tests.browser import chromium, full_page_screenshot, require_chromium
 from tests.conftest import RUN01, run_cli, sample
 

@@ -13,7 +13,13 @@ import numpy as np
 import pytest
 
 from formcheck.config import QualityConfig
-from formcheck.roll import CameraRoll, RollMeter, common_lean, roll_warnings, upright
+from formcheck.scene.roll import (
+    CameraRoll,
+    RollMeter,
+    common_lean,
+    roll_warnings,
+    upright,
+)
 
 
 def scene(roll_deg: float, slanted_deg: float | None = None, size: tuple[int, int] = (360, 640)) -> np.ndarray:

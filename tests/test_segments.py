@@ -8,8 +8,9 @@ import pandas as pd
 import pytest
 
 from formcheck.config import SegmentConfig
-from formcheck.metrics import METRIC_COLUMNS
-from formcheck.segments import Baseline, find_segments
+from formcheck.measure.baseline import Baseline
+from formcheck.measure.metrics import METRIC_COLUMNS
+from formcheck.measure.segments import find_segments
 
 RELAXED = {"shoulder_elevation_ratio": 0.25, "head_pitch_deg": 5.0, "forward_head_deg": 30.0,
            "hand_height_ratio": 0.30, "hand_curl_deg": 60.0}
@@ -74,7 +75,7 @@ def test_every_segment_names_its_reasons(seed):
 def sped_up(track, from_s: float, factor: float, hands_up_px: float = 0.0):
     """``track`` played ``factor`` times faster from ``from_s`` on (cadence up by that factor), with the
     hands carried ``hands_up_px`` higher there, as arms are at a faster pace."""
-    from formcheck.landmarks import POSE_INDEX
+    from formcheck.body.landmarks import POSE_INDEX
 
     t = track.times
     times = np.where(t < from_s, t, from_s + (t - from_s) / factor)

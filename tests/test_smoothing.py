@@ -2,8 +2,8 @@
 
 import numpy as np
 
+from formcheck.cleaning.smoothing import fill_short_gaps, lowpass, smooth_track
 from formcheck.config import SmoothingConfig
-from formcheck.smoothing import fill_short_gaps, lowpass, smooth_track
 from tests.test_track import random_track
 
 

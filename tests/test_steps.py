@@ -5,10 +5,10 @@
 import numpy as np
 import pytest
 
+from formcheck.body.geometry import body_scale
+from formcheck.body.landmarks import POSE_INDEX
 from formcheck.config import MetricsConfig
-from formcheck.geometry import body_scale
-from formcheck.landmarks import POSE_INDEX
-from formcheck.strides import detect_strides
+from formcheck.measure.strides import detect_strides
 from tests.synthetic import runner
 
 LIMBS = ("ankle", "heel", "foot_index", "knee", "wrist", "elbow", "pinky", "index", "thumb")

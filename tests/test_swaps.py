@@ -7,14 +7,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from formcheck.body.landmarks import POSE_INDEX
+from formcheck.cleaning.smoothing import smooth_track
+from formcheck.cleaning.swaps import SWAP_GROUPS, find_swaps, repair_swaps
+from formcheck.cleaning.view import estimate_view
 from formcheck.config import SwapConfig, config_from_dict
 from formcheck.errors import ConfigError
-from formcheck.landmarks import POSE_INDEX
 from formcheck.pipeline import PoseRun, analysis_from_run
-from formcheck.smoothing import smooth_track
-from formcheck.swaps import SWAP_GROUPS, find_swaps, repair_swaps
-from formcheck.track import Track
-from formcheck.view import estimate_view
+from formcheck.pose.track import Track
 from tests.conftest import RUN01
 from tests.synthetic import runner
 

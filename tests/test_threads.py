@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from formcheck.threads import Sink, prefetch
+from formcheck.runtime.threads import Sink, prefetch
 
 
 def test_prefetch_yields_every_item_in_order():

@@ -5,7 +5,7 @@ import pytest
 
 from formcheck.errors import TrackError
 from formcheck.pose import PoseFrame
-from formcheck.track import Track, TrackBuilder
+from formcheck.pose.track import Track, TrackBuilder
 
 
 def random_track(frames: int = 40, seed: int = 0) -> Track:

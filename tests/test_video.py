@@ -9,9 +9,16 @@ import numpy as np
 import pytest
 
 from formcheck.errors import VideoError
-from formcheck.video import VideoReader, probe
-from formcheck.video_info import VideoInfo
-from tests.clips import BAD_INPUTS, container_times, corrupt_middle, first_half, sample_frames, write_clip
+from formcheck.io.video import VideoReader, probe
+from formcheck.io.video_info import VideoInfo
+from tests.clips import (
+    BAD_INPUTS,
+    container_times,
+    corrupt_middle,
+    first_half,
+    sample_frames,
+    write_clip,
+)
 from tests.conftest import RUN01, sample
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from formcheck.body.geometry import EAR_SPAN_TO_TRUNK, scale_length
+from formcheck.body.landmarks import POSE_INDEX
 from formcheck.config import Config
-from formcheck.geometry import EAR_SPAN_TO_TRUNK, scale_length
-from formcheck.landmarks import POSE_INDEX
-from formcheck.metrics import front_head_pitch_deg
+from formcheck.measure.metrics import front_head_pitch_deg
 from formcheck.pipeline import clean_track, measure
 from tests.synthetic import constant, runner
 

@@ -12,7 +12,7 @@ from typing import Protocol
 
 import numpy as np
 
-from formcheck.landmarks import HAND_LANDMARKS, HAND_SIDES, POSE_LANDMARKS
+from formcheck.body.landmarks import HAND_LANDMARKS, HAND_SIDES, POSE_LANDMARKS
 
 
 @dataclass(frozen=True)
@@ -60,7 +60,7 @@ class PoseEstimator(Protocol):
 
     def glance(self, rgb: np.ndarray, time_s: float) -> None:
         """See a frame without searching it (in the lead of a part of the clip,
-        :mod:`formcheck.pose_pass`): the model does not run, but what the estimator learns from every
+        :mod:`formcheck.pose.clip_pass`): the model does not run, but what the estimator learns from every
         frame besides the model (the runner-follower's motion map) takes it in. Same order rule as
         :meth:`estimate`."""
         ...

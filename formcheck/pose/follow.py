@@ -31,12 +31,12 @@ from collections import deque
 import cv2
 import numpy as np
 
-from formcheck.camera import grey_thumbnail
+from formcheck.body.geometry import mean_of_seen, trunk_length
+from formcheck.body.landmarks import HEAD_AND_TRUNK, POSE_INDEX
 from formcheck.config import FollowConfig, person_point
 from formcheck.errors import NoPersonError
-from formcheck.geometry import mean_of_seen, trunk_length
-from formcheck.landmarks import HEAD_AND_TRUNK, POSE_INDEX
 from formcheck.pose import PoseEstimator, PoseFrame
+from formcheck.scene.camera import grey_thumbnail
 
 _MAP_WIDTH = 160  # about this many pixels across the motion map
 _PAINT = 128  # grey the person left behind is painted with

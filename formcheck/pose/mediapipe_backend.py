@@ -7,7 +7,7 @@ face landmarks (the head is measured from the pose's ears, eyes and nose), and t
 neither feeds nor reads the pose and hand branches, so dropping it changes no landmark and saves
 one model per frame (3-12% of the model's time on run01, depending on the run).
 MediaPipe's own landmark smoothing is off (it assumes a constant 30 fps); formcheck filters on the
-real timestamps instead (:mod:`formcheck.smoothing`). mediapipe is imported only when an estimator
+real timestamps instead (:mod:`formcheck.cleaning.smoothing`). mediapipe is imported only when an estimator
 is constructed, never on import of formcheck.
 """
 
@@ -17,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from formcheck.body.landmarks import HAND_SIDES
 from formcheck.config import POSE_MODELS
-from formcheck.landmarks import HAND_SIDES
 from formcheck.pose import PoseFrame
 
 
@@ -75,7 +75,9 @@ def holistic_without_face(min_detection_confidence: float = 0.5, min_tracking_co
     import mediapipe
     from mediapipe.framework import calculator_pb2
     from mediapipe.python.solution_base import SolutionBase
-    from mediapipe.python.solutions import holistic  # also registers the option types the graph uses
+    from mediapipe.python.solutions import (
+        holistic,  # also registers the option types the graph uses
+    )
 
     graph = calculator_pb2.CalculatorGraphConfig()
     graph.ParseFromString((Path(mediapipe.__file__).parent.parent / holistic._BINARYPB_FILE_PATH).read_bytes())

@@ -7,7 +7,7 @@ runner filmed running left early and right late would show a change that is only
 :class:`MirrorAveraged` runs two estimators of the same kind, each with its own tracker: one sees
 every frame as it is, the other the frame flipped left to right. The second's landmarks are turned
 back (x mirrored, left and right exchanged) and the two are averaged over the head and the trunk
-(:data:`~formcheck.landmarks.HEAD_AND_TRUNK`, :func:`combined`), which all head and shoulder measures read. A mirrored clip
+(:data:`~formcheck.body.landmarks.HEAD_AND_TRUNK`, :func:`combined`), which all head and shoulder measures read. A mirrored clip
 gives the first estimator exactly what the second saw and the other way round, so its head and
 trunk landmarks are the mirror image of the clip's, and so is every head and shoulder measure taken
 from them. The limbs keep the first search's reading. The cost is a second model on every analysed
@@ -18,14 +18,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from formcheck.landmarks import HEAD_AND_TRUNK, POSE_LANDMARKS
+from formcheck.body.landmarks import HEAD_AND_TRUNK, POSE_LANDMARKS
 from formcheck.pose import PoseEstimator, PoseFrame
 
 #: For each pose landmark, the index of its mirror image (left and right exchanged; the nose is its own).
 MIRRORED_INDEX = np.array([
     POSE_LANDMARKS.index(name.replace("left", "@").replace("right", "left").replace("@", "right"))
     for name in POSE_LANDMARKS])
-#: The head and trunk (:data:`~formcheck.landmarks.HEAD_AND_TRUNK`) are averaged between the two
+#: The head and trunk (:data:`~formcheck.body.landmarks.HEAD_AND_TRUNK`) are averaged between the two
 #: searches: every head and shoulder measure reads them. The limbs and hands are kept from the
 #: search of the frame as it is: averaging two searches' guesses of a far leg that the near one
 #: hides blurred the stride rhythm (run12's cadence read 34-46 steps/min instead of 79 with the legs
@@ -72,7 +72,7 @@ def unmirrored(frame: PoseFrame, width: float) -> PoseFrame:
 
 
 def combined(one: PoseFrame, other: PoseFrame) -> PoseFrame:
-    """``one`` (the search of the frame as it is) with its head and trunk (:data:`~formcheck.landmarks.HEAD_AND_TRUNK`)
+    """``one`` (the search of the frame as it is) with its head and trunk (:data:`~formcheck.body.landmarks.HEAD_AND_TRUNK`)
     averaged with ``other``'s (the mirrored search, turned back): NaN-aware (:func:`averaged`)."""
     both = averaged(one, other)
     xy, visibility, world = one.xy.copy(), one.visibility.copy(), one.world.copy()

@@ -1,4 +1,4 @@
-"""Replay backend: serves landmarks from a saved :class:`~formcheck.track.Track` instead of a model.
+"""Replay backend: serves landmarks from a saved :class:`~formcheck.pose.track.Track` instead of a model.
 
 Used by the tests (a replayed run must give the same landmarks) and to re-analyse a clip with new
 settings without running pose inference again.
@@ -10,7 +10,7 @@ import numpy as np
 
 from formcheck.errors import TrackError
 from formcheck.pose import PoseFrame
-from formcheck.track import Track
+from formcheck.pose.track import Track
 
 
 class ReplayEstimator:

@@ -1,0 +1,1 @@
+"""What the runner sees: the overlay video, the plots, the report page and the analysis folder."""

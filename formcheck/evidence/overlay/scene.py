@@ -1,0 +1,176 @@
+"""Everything the overlay draws, computed once per clip from an analysis, in output pixels.
+
+Drawing a frame then only looks values up: landmarks scaled to the output size, which side of the
+head is the near one, each hand's state, the gauge readings of the stride the frame falls in, and
+the segments. Times are the clip's presentation times in seconds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from formcheck.config import Config, SegmentConfig
+from formcheck.measure.baseline import Baseline
+from formcheck.measure.metrics import hand_curl_deg, near_side
+from formcheck.measure.segments import RULES, judged_against, pace_references, tight_levels
+from formcheck.pose.track import Track
+
+#: Short gauge names, in the order the panel lists them.
+GAUGE_LABELS = {
+    "shoulder_elevation_ratio": "shoulders up",
+    "head_pitch_deg": "head pitch",
+    "forward_head_deg": "head forward",
+    "shoulder_width_ratio": "upper back width",
+    "shoulder_offset_ratio": "shoulder carriage",
+    "hand_curl_deg": "finger curl",
+    "hand_height_ratio": "hands high",
+}
+_UNIT_FORMAT = {"deg": "{:.0f}\u00b0", "ratio": "{:.2f}"}
+_DASH = "\u2013"
+
+
+@dataclass(frozen=True)
+class Gauge:
+    """One panel row for one stride: ``value`` (the stride's median, formatted with its baseline),
+    ``level`` = the move the tight way over the change needed to count (>= 1 deviates; negative
+    = the relaxed way; NaN = not measured in this stride)."""
+
+    label: str
+    text: str
+    level: float
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A tight segment as shown: start and end (s), severity label and short reasons."""
+
+    start_s: float
+    end_s: float
+    severity: str
+    reasons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Scene:
+    """Per-frame drawing data for one clip at one output size.
+
+    - ``times`` (T,) s; ``xy`` (T, 33, 2) output pixels, NaN where not trusted; ``hands``
+      (T, 2, 21, 2) output pixels, NaN where no hand; ``hand_state`` (T, 2): "curled" or "opened"
+      (finger curl beyond the runner's baseline by ``hand_curl_change_deg`` or more), "as usual", or ""
+      (no hand, or no baseline for the hands); ``near`` (T,) "left" / "right".
+    - ``metrics``: the per-frame metrics table (same rows as ``times``).
+    - ``stride_starts`` / ``stride_ends`` (N,) s and ``gauges``: N lists of :class:`Gauge`.
+    - ``segments``; ``baseline_span``: (start, end) s of the clip's own baseline strides, or None
+      when the baseline came from elsewhere; ``head_pitch_base``: the baseline's head pitch (deg,
+      NaN when it has none): the head is labelled against it, never in absolute degrees, which a
+      level gaze does not read as 0 (``seeds/README.md``).
+    """
+
+    width: int
+    height: int
+    times: np.ndarray
+    xy: np.ndarray
+    hands: np.ndarray
+    hand_state: np.ndarray
+    near: np.ndarray
+    metrics: pd.DataFrame
+    stride_starts: np.ndarray
+    stride_ends: np.ndarray
+    gauges: list[list[Gauge]]
+    segments: list[Segment]
+    baseline_span: tuple[float, float] | None
+    head_pitch_base: float = float("nan")
+
+    def frame_index(self, time_s: float) -> int:
+        """Row of the frame shown at ``time_s`` (the nearest time)."""
+        i = int(np.searchsorted(self.times, time_s))
+        if i == len(self.times) or (i > 0 and time_s - self.times[i - 1] < self.times[i] - time_s):
+            i -= 1
+        return i
+
+    def stride_at(self, time_s: float) -> int | None:
+        """Index of the stride that contains ``time_s``, or None."""
+        i = int(np.searchsorted(self.stride_starts, time_s, side="right")) - 1
+        return i if 0 <= i < len(self.stride_ends) and time_s < self.stride_ends[i] else None
+
+    def segment_at(self, time_s: float) -> Segment | None:
+        """The tight segment that contains ``time_s``, or None."""
+        return next((s for s in self.segments if s.start_s <= time_s <= s.end_s), None)
+
+
+def build_scene(track: Track, frame_metrics: pd.DataFrame, stride_metrics: pd.DataFrame, baseline: Baseline,
+                segments: pd.DataFrame, config: Config, size: tuple[int, int],
+                own_baseline_strides: int) -> Scene:
+    """The scene for ``track`` drawn on frames of ``size`` (width, height) pixels.
+    ``own_baseline_strides``: how many first strides formed the baseline (0 if it came from elsewhere)."""
+    width, height = size
+    factor = np.array([width / track.meta["width"], height / track.meta["height"]], dtype=track.xy.dtype)
+    seen = track.visibility >= config.smoothing.min_visibility
+    xy = np.where(seen[..., None], track.xy * factor, np.nan)
+    starts = stride_metrics["start_s"].to_numpy(dtype=float)
+    ends = stride_metrics["end_s"].to_numpy(dtype=float)
+    baseline_span = (float(starts[0]), float(ends[own_baseline_strides - 1])) if own_baseline_strides else None
+    return Scene(
+        width=width, height=height, times=np.asarray(track.times), xy=xy,
+        hands=track.hands[..., :2] * factor, hand_state=_hand_states(track.hands, baseline.median["hand_curl_deg"], config.segments),
+        near=near_side(track, config.metrics.near_side_window_s), metrics=frame_metrics,
+        stride_starts=starts, stride_ends=ends,
+        gauges=_gauges(stride_metrics, frame_metrics, baseline, config.segments),
+        segments=[Segment(r.start_s, r.end_s, r.severity_label, _short_reasons(r.reasons))
+                  for r in segments.itertuples()],
+        baseline_span=baseline_span, head_pitch_base=baseline.median["head_pitch_deg"],
+    )
+
+
+def _hand_states(hands: np.ndarray, base_curl: float, config: SegmentConfig) -> np.ndarray:
+    """(T, 2) each hand's finger curl against the runner's baseline ``base_curl`` (deg): "curled",
+    "opened" or "as usual"; "" where the hand is not found or the baseline has no hand."""
+    states = np.full(hands.shape[:2], "", dtype=object)
+    if not np.isfinite(base_curl):
+        return states
+    for side in range(hands.shape[1]):
+        change = hand_curl_deg(hands[:, side:side + 1]) - base_curl
+        states[:, side] = np.where(np.isnan(change), "", np.where(
+            change >= config.hand_curl_change_deg, "curled",
+            np.where(change <= -config.hand_curl_change_deg, "opened", "as usual")))
+    return states
+
+
+def _gauges(stride_metrics: pd.DataFrame, frame_metrics: pd.DataFrame, baseline: Baseline,
+            config: SegmentConfig) -> list[list[Gauge]]:
+    """Per stride, a gauge for each rule metric measured somewhere in the clip, judged as the
+    segments judge it (:func:`~formcheck.measure.segments.tight_levels`): a pace-driven measure at another
+    pace against the baseline strides of that pace, and without a level where there are none."""
+    rules = [r for r in RULES if frame_metrics[r.metric].notna().any()]
+    rows = [[] for _ in range(len(stride_metrics))]
+    references = pace_references(stride_metrics, baseline, config)
+    for rule in rules:
+        values = stride_metrics[rule.metric].to_numpy(dtype=float)
+        judged_by = judged_against(rule, references, baseline)
+        tight, needed = tight_levels(rule, values, judged_by, config)
+        unit = _UNIT_FORMAT["deg" if rule.metric.endswith("_deg") else "ratio"]
+        for i, (value, level, reference) in enumerate(zip(values, tight / needed, judged_by)):
+            base = np.nan if reference is None else reference.median[rule.metric]
+            if np.isnan(value):
+                text = _DASH
+            elif reference is None:
+                text = f"{unit.format(value)} (other pace)"
+            elif rule.metric == "head_pitch_deg":  # against the baseline only: a level gaze is not 0 deg
+                text = _DASH if np.isnan(base) else f"{value - base:+.0f}\u00b0 vs base"
+            else:
+                text = f"{unit.format(value)} (base {_DASH if np.isnan(base) else unit.format(base)})"
+            rows[i].append(Gauge(GAUGE_LABELS[rule.metric], text, float(level)))
+    return rows
+
+
+def _short_reasons(reasons: str) -> tuple[str, ...]:
+    """The segment's reasons without the comparison tail, for a banner: "shoulders 18% closer to the ears"."""
+    short = []
+    for reason in filter(None, reasons.split("; ")):
+        for cut in (" than in ", " ("):
+            reason = reason.split(cut)[0]
+        short.append(reason)
+    return tuple(short)

@@ -1,0 +1,1 @@
+"""Numbers from the clean track: per-frame metrics, strides and cadence, 'running tight' segments, and the clip's quality warnings."""

@@ -1,0 +1,1 @@
+"""What the frames say about the camera rather than the runner: its motion (pans) and its roll."""
