@@ -18,6 +18,23 @@ VIDEO_HEIGHT = 480  # overlay height in the shared analyses, drawn small to save
 WITH_VIDEO = {RUN01, "run06_treadmill_side_home_portrait.mp4"}
 
 
+@pytest.fixture(autouse=True)
+def _pose_inference_only_in_slow_tests(request, monkeypatch):
+    """A test that runs the pose model must carry the ``slow`` mark, so that ``pytest -m "not slow"``
+    stays a fast unit run: in any other test, building a MediaPipe estimator or asking for a shared
+    analysis of a real clip fails with a message saying so. (A test running ``formcheck analyze`` in a
+    subprocess is outside this check: those carry the mark by hand.)"""
+    if request.node.get_closest_marker("slow") is not None:
+        return
+    if "analysed" in request.fixturenames:
+        pytest.fail("this test uses a shared analysis of a real clip (pose inference): mark it @pytest.mark.slow")
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("this test runs pose inference: mark it @pytest.mark.slow")
+
+    monkeypatch.setattr("formcheck.pose.mediapipe_backend.MediaPipeEstimator.__init__", refuse)
+
+
 def sample(name: str) -> Path:
     """Path of a real sample clip in ../shared/sample_videos. Missing clips fail in CI, skip elsewhere."""
     path = SAMPLES / name

@@ -1,5 +1,5 @@
 """The positive controls' figures, read from a clip's ``frame_metrics.csv`` table and the windows of
-``../shared/sample_videos/annotations.json``: used by ``tests/test_positive_controls.py`` and by
+``../shared/sample_videos/annotations.json``: used by ``tests/integration/test_positive_controls.py`` and by
 ``benchmarks/validate.py``, so the test and the benchmark report the same numbers."""
 
 from __future__ import annotations

@@ -20,7 +20,13 @@ import numpy as np
 import pandas as pd
 
 from formcheck.config import SegmentConfig
-from formcheck.measure.baseline import Baseline, cadences, median_cadence, pace_changed, pace_phrase
+from formcheck.measure.baseline import (
+    Baseline,
+    cadences,
+    median_cadence,
+    pace_changed,
+    pace_phrase,
+)
 
 
 @dataclass(frozen=True)

@@ -94,6 +94,14 @@ class RunnerFollower:
         """Take the frame into the motion map only; the model does not run."""
         self._update_motion(rgb, time_s)
 
+    def reset(self) -> None:
+        """Forget the person being followed: the next frame is searched whole, by a restarted model.
+        The motion map (what moved in the scene) is kept: it is not about the person."""
+        self._inner.reset()
+        self._box, self._searching, self._last = None, False, None
+        self._recent.clear()
+        self._strays = 0
+
     def close(self) -> None:
         self._inner.close()
 

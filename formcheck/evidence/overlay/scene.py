@@ -15,7 +15,12 @@ import pandas as pd
 from formcheck.config import Config, SegmentConfig
 from formcheck.measure.baseline import Baseline
 from formcheck.measure.metrics import hand_curl_deg, near_side
-from formcheck.measure.segments import RULES, judged_against, pace_references, tight_levels
+from formcheck.measure.segments import (
+    RULES,
+    judged_against,
+    pace_references,
+    tight_levels,
+)
 from formcheck.pose.track import Track
 
 #: Short gauge names, in the order the panel lists them.

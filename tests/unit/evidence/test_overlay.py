@@ -96,6 +96,7 @@ def test_banner_and_timeline_mark_the_tight_segment(synthetic_overlay):
     assert near(before[strip_row, column((strides["start_s"].iat[0] + baseline_end) / 2)], style.BASELINE)
 
 
+@pytest.mark.slow
 def test_overlay_keeps_the_source_timing_and_plays_in_browsers(analysed):
     source = sample(RUN01)
     overlay = analysed(RUN01) / "overlay.mp4"
@@ -121,6 +122,7 @@ def test_overlay_keeps_the_source_timing_and_plays_in_browsers(analysed):
     assert picture_types == {"I", "P"}  # no B-frames: the encoder holds no frames back
 
 
+@pytest.mark.slow
 def test_overlay_draws_on_the_runner_in_real_footage(analysed):
     """Where the cleaned track puts the near elbow, the overlay shows a white joint dot."""
     folder = analysed(RUN01)

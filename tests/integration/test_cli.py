@@ -6,7 +6,6 @@ import json
 import shutil
 import sys
 import threading
-from pathlib import Path
 
 import av
 import numpy as np
@@ -16,6 +15,7 @@ import pytest
 from formcheck.cli import _progress_bar, main
 from tests.clips import BAD_INPUTS, container_times, sample_frames, write_clip
 from tests.conftest import (
+    REPO,
     RUN01,
     SAMPLES,
     VIDEO_HEIGHT,
@@ -23,6 +23,8 @@ from tests.conftest import (
     run_cli,
     sample,
 )
+
+pytestmark = pytest.mark.slow  # the command line or the pose model on real clips
 
 ALL_SAMPLES = sorted(p.name for p in SAMPLES.glob("*.mp4")) or [RUN01]
 
@@ -101,7 +103,6 @@ def test_the_progress_bars_run_no_thread_of_their_own_so_the_report_can_fork():
         assert threading.active_count() == running
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", ALL_SAMPLES)
 def test_every_sample_clip_runs_through_analyze(analysed, name):
     summary = json.loads((analysed(name) / "summary.json").read_text())
@@ -111,7 +112,7 @@ def test_every_sample_clip_runs_through_analyze(analysed, name):
 
 
 #: Steps counted by eye on every running sample clip (``benchmarks/step_counts.md``).
-STEP_COUNTS = json.loads((Path(__file__).parent.parent / "benchmarks" / "step_counts.json").read_text())
+STEP_COUNTS = json.loads((REPO / "benchmarks" / "step_counts.json").read_text())
 #: Running clips whose cadence is not within 5% of the count by eye, and why.
 CADENCE_NOT_MET = {
     "run04_treadmill_side_sprint_harness.mp4": "3 landings in the whole clip: fewer than 1.5 strides, no cadence",
@@ -119,7 +120,6 @@ CADENCE_NOT_MET = {
 }
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", [
     pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=CADENCE_NOT_MET[name])) if name in CADENCE_NOT_MET
     else name for name in STEP_COUNTS if name.startswith("run")])
@@ -137,7 +137,6 @@ STEADY = {"run01_treadmill_side_gym_60fps_portrait.mp4": None, "run02_treadmill_
           "run12_treadmill_side_handheld_24fps.mp4": None, "run14_side_backlit_silhouette.mp4": None}
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name", [pytest.param(name, marks=pytest.mark.xfail(strict=True, reason=why)) if why else name
                                   for name, why in STEADY.items()])
 def test_a_steady_relaxed_runner_gets_no_tight_segment(analysed, name):
@@ -145,7 +144,6 @@ def test_a_steady_relaxed_runner_gets_no_tight_segment(analysed, name):
     assert summary["segments"] == [], summary["segments"]
 
 
-@pytest.mark.slow
 @pytest.mark.parametrize("name, phrase", [
     ("neg01_walk_side_indoor.mp4", "below a running pace"),          # walking, not running
     ("run02_treadmill_side_lab_31s.mp4", "slow motion suspected"),    # about 10x slow motion
@@ -158,12 +156,10 @@ def test_capture_problems_of_real_clips_are_warned_about(analysed, name, phrase)
     assert any(phrase in warning for warning in summary["warnings"]), summary["warnings"]
 
 
-@pytest.mark.slow
 def test_a_well_filmed_clip_gets_no_capture_warning(analysed):
     assert json.loads((analysed(RUN01) / "summary.json").read_text())["warnings"] == []
 
 
-@pytest.mark.slow
 def test_a_clip_compared_with_itself_shows_no_change(analysed, tmp_path):
     clip = tmp_path / RUN01
     shutil.copy(sample(RUN01), clip)

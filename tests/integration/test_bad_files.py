@@ -43,6 +43,8 @@ from tests.clips import (
 )
 from tests.conftest import RUN01, assert_one_line_error, run_cli, sample
 
+pytestmark = pytest.mark.slow  # the command line or the pose model on real clips
+
 #: Stores its index (moov) at the end, as most phones do: cut in half, it cannot be opened at all.
 #: (run01 stores it first, so its first half still plays.)
 RUN06 = "run06_treadmill_side_home_portrait.mp4"

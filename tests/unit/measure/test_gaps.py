@@ -22,7 +22,7 @@ from formcheck.pipeline import measure
 from formcheck.pose.track import Track
 from tests.conftest import run_cli, sample
 from tests.synthetic import runner, step_at
-from tests.test_report import fake_summary, visible_text
+from tests.unit.evidence.test_report import fake_summary, visible_text
 
 GAP = (12.0, 14.0)  # seconds the synthetic runner is out of view
 
@@ -108,6 +108,7 @@ def test_the_in_view_line():
     assert in_view_line({**view, "gaps_s": []}) == "runner in view 3.3 s of 5.4 s"
 
 
+@pytest.mark.slow
 def test_run08_reports_the_gaps_and_measures_nothing_in_them(tmp_path):
     out = tmp_path / "run08"
     result = run_cli("analyze", sample("run08_outdoor_side_passby_female_1080p50.mp4"), "-o", out,

@@ -3,9 +3,13 @@ do not stop the others."""
 
 import json
 
+import pytest
+
 from formcheck.io.destination import MARKER_NAME
 from tests.clips import sample_frames, write_clip
 from tests.conftest import RUN01, run_cli, sample
+
+pytestmark = pytest.mark.slow  # the command line or the pose model on real clips
 
 
 def test_a_folder_of_clips_is_analysed_like_each_clip_alone(tmp_path):

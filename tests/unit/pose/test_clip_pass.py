@@ -65,6 +65,7 @@ def run01_head(tmp_path_factory):
     return write_clip(tmp_path_factory.mktemp("head") / "run01_head.mp4", frames, times)
 
 
+@pytest.mark.slow
 def test_the_parts_give_the_same_landmarks_at_once_or_one_after_the_other(run01_head):
     clip = run01_head
     at_once, one_by_one = run_pose(clip, FAST), run_pose(clip, FAST, parallel=False)

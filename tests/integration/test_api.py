@@ -17,6 +17,8 @@ from formcheck.pipeline import analysis_from_run
 from tests.clips import sample_frames, write_clip
 from tests.conftest import RUN01, sample
 
+pytestmark = pytest.mark.slow  # the command line or the pose model on real clips
+
 
 @pytest.fixture(scope="module")
 def short_clip(tmp_path_factory):

@@ -1,7 +1,7 @@
 """Camera roll: read from the scene's lines, taken out of every angle, and never guessed from one family.
 
 Synthetic scenes with known answers for the line maths; the rolled copies of real clips are in
-``tests/test_invariance.py``.
+``tests/integration/test_invariance.py``.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ import numpy as np
 
 from formcheck.cleaning.smoothing import fill_short_gaps, lowpass, smooth_track
 from formcheck.config import SmoothingConfig
-from tests.test_track import random_track
+from tests.unit.pose.test_track import random_track
 
 
 def test_short_gaps_are_filled_and_long_gaps_stay_nan():

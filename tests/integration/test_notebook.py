@@ -9,6 +9,8 @@ from nbclient import NotebookClient
 from formcheck.comparison.table import LABELS
 from tests.conftest import REPO, RUN01, VIDEO_HEIGHT, sample
 
+pytestmark = pytest.mark.slow  # the command line or the pose model on real clips
+
 NOTEBOOK = REPO / "notebooks" / "compare_early_late.ipynb"
 EARLY = "run06_treadmill_side_home_portrait.mp4"
 
@@ -23,7 +25,6 @@ def outputs_of(cell) -> str:
     return "\n".join(parts)
 
 
-@pytest.mark.slow
 def test_the_notebook_runs_on_two_sample_clips_and_shows_the_comparison(analysed, tmp_path):
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     parameters = next(c for c in notebook.cells if "parameters" in c.metadata.get("tags", []))

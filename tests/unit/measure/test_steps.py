@@ -1,6 +1,6 @@
 """Steps from any view and any camera: label swaps, slow motion, speed changes, wobbles, hidden feet
 (synthetic runners whose steps are known); the real clips are checked against counts by eye in
-``tests/test_cli.py``."""
+``tests/integration/test_cli.py``."""
 
 import numpy as np
 import pytest

@@ -91,6 +91,7 @@ def test_the_warning_follows_the_configured_share_and_speed():
     assert CameraMotion.from_dict(json.loads(json.dumps(motion.as_dict()))) == motion
 
 
+@pytest.mark.slow
 def test_a_clip_filmed_while_panning_is_warned_about_and_reanalysis_keeps_it(tmp_path):
     """run01's runner seen through a window that slides across a 1.5x enlarged frame: half a frame
     width in 2.5 s, a pan of 0.2 frame widths per second."""

@@ -1,6 +1,6 @@
 """Mirror averaging: a model that reads a picture and its mirror image differently, averaged with
 itself on the flipped frame, reads both the same (up to the mirror). The real model on real clips:
-``tests/test_invariance.py``."""
+``tests/integration/test_invariance.py``."""
 
 import numpy as np
 

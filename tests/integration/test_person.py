@@ -24,6 +24,8 @@ from formcheck.pose.track import Track, TrackBuilder
 from tests.clips import write_clip
 from tests.conftest import run_cli, sample
 
+pytestmark = pytest.mark.slow  # the command line or the pose model on real clips
+
 WIDTH, HEIGHT, FPS = 640, 360, 30.0
 RUNNER, BYSTANDER = (200, 40, 40), (40, 40, 200)  # body colours; heads are one shade lighter
 HEAD = 24  # pixels, square
