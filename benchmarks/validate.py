@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.clips: the copies are made as the tests make them
 
 from formcheck.config import Config, PoseConfig  # noqa: E402
-from formcheck.measure.metrics import METRIC_COLUMNS  # noqa: E402
+from formcheck.measure.registry import METRIC_COLUMNS  # noqa: E402
 from formcheck.pipeline import analyze_clip  # noqa: E402
 from tests.clips import ROLL_TWIN, VARIANTS, variant_file, write_variants  # noqa: E402
 from tests.controls import PC01, PC03, PC04, nod_pitch, pitch_spread, shrug_gap  # noqa: E402

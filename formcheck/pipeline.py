@@ -27,8 +27,9 @@ from formcheck.config import Config
 from formcheck.errors import NoPersonError
 from formcheck.io.video_info import VideoInfo
 from formcheck.measure.baseline import Baseline, baseline_label, baseline_strides
-from formcheck.measure.metrics import METRIC_COLUMNS, coverage, frame_metrics
+from formcheck.measure.metrics import coverage, frame_metrics
 from formcheck.measure.quality import capture_warnings, in_view
+from formcheck.measure.registry import METRIC_COLUMNS
 from formcheck.measure.segments import find_segments, pace_summary
 from formcheck.measure.strides import Strides, detect_strides, per_stride
 from formcheck.pose import PoseEstimator

@@ -30,22 +30,28 @@ from scipy import stats
 
 from formcheck.config import Config, QualityConfig
 from formcheck.measure.baseline import cadences, pace_changed
-from formcheck.measure.metrics import METRIC_COLUMNS, METRIC_LABELS
-from formcheck.measure.segments import PACE_DRIVEN, RULES, rule_threshold
+from formcheck.measure.registry import (
+    BY_COLUMN,
+    CADENCE,
+    METRIC_COLUMNS,
+    METRIC_LABELS,
+    PACE_DRIVEN,
+    amount,
+    neutral_phrase,
+)
+from formcheck.measure.registry import change_phrase as phrase
+from formcheck.measure.segments import rule_threshold
 
 #: Every row of a comparison table: the metrics in :data:`~formcheck.measure.metrics.METRIC_COLUMNS` order,
 #: then the cadence.
-COMPARED = (*METRIC_COLUMNS, "cadence_spm")
+COMPARED = (*METRIC_COLUMNS, CADENCE.column)
 #: Human label per compared row (the plots' axis labels, plus the cadence).
-LABELS: dict[str, str] = {**METRIC_LABELS, "cadence_spm": "cadence (steps/min, one step per foot strike)"}
+LABELS: dict[str, str] = {**METRIC_LABELS, CADENCE.column: CADENCE.label}
 #: A metric needs a value in at least this many strides of each clip to be compared.
 MIN_STRIDES = 3
 #: The columns of a comparison table, in order.
 COLUMNS = ("metric", "label", "n_early", "n_late", "early_median", "late_median", "change", "ci_low", "ci_high",
            "effect_size", "threshold", "significant", "tighter", "at_pace", "verdict")
-_RULES = {rule.metric: rule for rule in RULES}
-_TRUNK = ("shoulder_elevation_ratio", "shoulder_offset_ratio", "hand_height_ratio")  # x trunk length
-_DEGREES = ("head_pitch_deg", "forward_head_deg", "hand_curl_deg", "wrist_bend_deg", "elbow_angle_deg")
 
 
 def stride_values(strides: pd.DataFrame, metric: str) -> np.ndarray:
@@ -76,7 +82,7 @@ def change_threshold(metric: str, early_median: float, config: Config = Config()
     """The smallest change of ``metric`` that counts, in its unit: its rule's threshold (times
     |early median| for relative rules). NaN for metrics without a rule (and for a relative rule
     without an early median)."""
-    rule = _RULES.get(metric)
+    rule = BY_COLUMN[metric].rule
     return float("nan") if rule is None else rule_threshold(rule, early_median, config.segments)
 
 
@@ -175,7 +181,7 @@ def _statistics(metric: str, early: np.ndarray, late: np.ndarray, config: Config
     threshold = change_threshold(metric, float(np.median(early)), config)
     beyond_noise = bool(low > 0 or high < 0)
     significant = beyond_noise and bool(np.isfinite(threshold)) and abs(change) >= threshold
-    rule = _RULES.get(metric)
+    rule = BY_COLUMN[metric].rule
     if rule is None:
         tighter = None
     elif rule.direction == 0:
@@ -212,68 +218,15 @@ def _describe_measured(row) -> str:
     if abs(row["change"]) >= threshold:
         return f"{change_phrase(row)}, clearly beyond stride-to-stride variation"
     return (f"{change_phrase(row)}: a small but consistent change "
-            f"(below the {_amount(metric, threshold, row['early_median'])} that counts)")
+            f"(below the {amount(metric, threshold, row['early_median'])} that counts)")
 
 
 def change_phrase(row) -> str:
     """What changed, which way and by how much, with the two medians, e.g. "fingers curled 30 deg
-    tighter (45 → 75 deg)"."""
-    metric, change = row["metric"], float(row["change"])
-    early, late = float(row["early_median"]), float(row["late_median"])
-    size = _amount(metric, abs(change), early)
-    values = f"{_value(metric, early)} → {_value(metric, late)}"
-    up = change > 0
-    if metric == "shoulder_elevation_ratio":
-        return f"shoulders {'sank' if up else 'rose'} by {size} (ear-to-shoulder gap {values})"
-    if metric == "head_pitch_deg":
-        return f"head pitched {size} further {'chin down' if up else 'chin up'} ({values} deg)"
-    if metric == "forward_head_deg":
-        way = "further forward of" if up else "further back over"
-        return f"head held {size} {way} the shoulders ({values} deg)"
-    if metric == "shoulder_width_ratio":
-        way = "wider" if up else "narrower (upper back squeezed)"
-        return f"shoulders {size} {way} (width {values} x hip width)"
-    if metric == "shoulder_offset_ratio":
-        way = "further forward, rounded" if up else "further back, shoulder blades squeezed"
-        return f"shoulders moved {size} {way} (offset {values} x trunk length)"
-    if metric == "hand_curl_deg":
-        return (f"fingers curled {size} tighter ({values} deg)" if up else
-                f"fingers straightened by {size}, toward rigid flat hands ({values} deg)")
-    if metric == "wrist_bend_deg":
-        return f"wrists bent {size} {'more' if up else 'less'} ({values} deg)"
-    if metric == "hand_height_ratio":
-        return (f"hands carried {size} higher, toward the chest ({values} x trunk length above the hips)" if up else
-                f"hands carried {size} lower ({values} x trunk length above the hips)")
-    if metric == "elbow_angle_deg":
-        return f"elbows {'opened' if up else 'bent'} by {size} ({values} deg)"
-    if metric == "cadence_spm":
-        return f"cadence {'rose' if up else 'fell'} by {size} ({values} steps/min)"
-    raise ValueError(f"no description for {metric!r}")
+    tighter (45 → 75 deg)" (:func:`formcheck.measure.registry.change_phrase`)."""
+    return phrase(row["metric"], float(row["change"]), float(row["early_median"]), float(row["late_median"]))
 
 
 def _neutral_phrase(row) -> str:
     """"head pitch changed by 1 deg (10 → 11 deg)": the size without claiming a direction."""
-    metric = row["metric"]
-    early, late = float(row["early_median"]), float(row["late_median"])
-    unit = {"cadence_spm": " steps/min", "shoulder_width_ratio": " x hip width",
-            **{m: " deg" for m in _DEGREES}, **{m: " x trunk length" for m in _TRUNK}}[metric]
-    short = LABELS[metric].split(" (")[0]
-    return (f"{short} changed by {_amount(metric, abs(float(row['change'])), early)} "
-            f"({_value(metric, early)} → {_value(metric, late)}{unit})")
-
-
-def _amount(metric: str, size: float, early: float) -> str:
-    """A size of change in words: "10% of trunk length", "8 deg", "6% of the early width"."""
-    if metric in _TRUNK:
-        return f"{size:.0%} of trunk length" if size >= 0.0095 else f"{size:.1%} of trunk length"
-    if metric == "shoulder_width_ratio":
-        return f"{size / abs(early):.0%} of the early width" if early else f"{size:.2f} x hip width"
-    unit = " steps/min" if metric == "cadence_spm" else " deg"
-    return f"{size:.0f}{unit}" if size >= 1 else f"{size:.1f}{unit}"
-
-
-def _value(metric: str, value: float) -> str:
-    """One median in the metric's unit, rounded to what means something."""
-    if not np.isfinite(value):
-        return "n/a"
-    return f"{value:.2f}" if metric.endswith("_ratio") else f"{value:.0f}"
+    return neutral_phrase(row["metric"], float(row["change"]), float(row["early_median"]), float(row["late_median"]))

@@ -19,7 +19,7 @@ from formcheck.comparison.table import (
 )
 from formcheck.config import Config, QualityConfig, SegmentConfig
 from formcheck.measure.baseline import pace_changed
-from formcheck.measure.segments import PACE_DRIVEN_WORDS
+from formcheck.measure.registry import PACE_DRIVEN_WORDS
 
 if TYPE_CHECKING:
     from formcheck.pipeline import Analysis, Measurements

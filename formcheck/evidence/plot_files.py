@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from formcheck.measure.metrics import METRIC_COLUMNS
+from formcheck.measure.registry import METRIC_COLUMNS
 
 if TYPE_CHECKING:
     from formcheck.pipeline import Measurements

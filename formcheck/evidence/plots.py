@@ -34,8 +34,8 @@ from PIL import Image
 from formcheck.config import Config
 from formcheck.evidence.plot_files import measured_metrics, plot_paths
 from formcheck.measure.baseline import Baseline
-from formcheck.measure.metrics import METRIC_LABELS
-from formcheck.measure.segments import RULES, rule_limits
+from formcheck.measure.registry import BY_COLUMN, METRIC_LABELS
+from formcheck.measure.segments import rule_limits
 from formcheck.runtime.beside import beside
 
 if TYPE_CHECKING:  # the pipeline may import this module to write the plots
@@ -51,7 +51,6 @@ PNG_COMPRESSION = 1  # zlib level: 5% larger files than the default 6, written i
 #: Inches kept free around a panel's axes inside its band: the wrapped y label and tick labels on
 #: the left, the title on top, the time ticks and label at the bottom.
 MARGIN_IN = {"left": 1.0, "right": 0.2, "top": 0.3, "bottom": 0.55}
-_RULES = {rule.metric: rule for rule in RULES}
 _TIGHT_SIDE = {0: "outside", +1: "above", -1: "below"}
 
 
@@ -59,7 +58,7 @@ def band_halfwidth(name: str, baseline: Baseline, config: Config) -> float:
     """Half-width of the normal range around the baseline median for metric ``name``, in its unit:
     the change a stride needs to count as tight (:func:`formcheck.measure.segments.rule_limits`). NaN for
     metrics without a rule or without a baseline median."""
-    rule = _RULES.get(name)
+    rule = BY_COLUMN[name].rule
     if rule is None or not np.isfinite(baseline.median[name]):
         return float("nan")
     return rule_limits(rule, baseline, config.segments)[1]
@@ -85,7 +84,7 @@ def plot_metric(ax: Axes, name: str, measurements: Measurements, config: Config)
         ax.set_yticks([])
         return ax
 
-    rule = _RULES.get(name)
+    rule = BY_COLUMN[name].rule
     base = baseline.median[name]
     change = band_halfwidth(name, baseline, config)
     verdict = ("context only, not judged" if rule is None else

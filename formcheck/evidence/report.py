@@ -17,14 +17,12 @@ from __future__ import annotations
 import base64
 import math
 import mimetypes
-from dataclasses import dataclass
 from pathlib import Path, PurePath
 from typing import TYPE_CHECKING, Any
 
 import jinja2
 
-from formcheck.measure.metrics import METRIC_COLUMNS, METRIC_LABELS
-from formcheck.measure.segments import RULES
+from formcheck.measure.registry import BY_COLUMN, METRIC_COLUMNS, METRIC_LABELS
 
 if TYPE_CHECKING:
     from formcheck.pipeline import Analysis
@@ -35,44 +33,6 @@ CARD_TEMPLATE = "card.html.j2"
 MISSING = "–"  # en dash: what a None/NaN value renders as
 
 
-@dataclass(frozen=True)
-class Advice:
-    """What to try when a metric flags, in our own words, and whose advice it is."""
-
-    text: str
-    source: str
-
-
-#: The coaching advice behind each metric (seeds/README.md), keyed by metric name.
-ADVICE: dict[str, Advice] = {
-    "shoulder_elevation_ratio": Advice(
-        "Let your shoulders hang low and loose, well away from your ears.", "The Nest"),
-    "head_pitch_deg": Advice(
-        "Keep your head up and level, with your eyes on the road about 10 m ahead, not on your feet.",
-        "Hal Higdon; The Nest"),
-    "forward_head_deg": Advice(
-        "Let your head sit over your shoulders instead of pushing it forward; eyes about 10 m ahead.",
-        "Hal Higdon; The Nest"),
-    "shoulder_width_ratio": Advice(
-        "Keep your upper back wide: stop squeezing the shoulder blades toward each other.",
-        "The Nest, citing Jae Gruenke"),
-    "shoulder_offset_ratio": Advice(
-        "Keep your upper back wide and easy: shoulders neither pinned back nor rounded forward.",
-        "The Nest, citing Jae Gruenke"),
-    "hand_curl_deg": Advice(
-        "Carry your hands relaxed and slightly open: no clenched fist, no stiff flat hand.", "The Nest"),
-    "hand_height_ratio": Advice(
-        "Let your arms drop and shake them loose for a few strides; don't let the hands creep up "
-        "toward your chest.", "Hal Higdon"),
-    "wrist_bend_deg": Advice(
-        "Carry your hands relaxed and slightly open (this pose-only reading is a rough fallback).",
-        "The Nest"),
-    "elbow_angle_deg": Advice(
-        "Let your arms swing loosely from the shoulder rather than holding the elbows locked.",
-        "Hal Higdon"),
-}
-
-_RULED = {rule.metric for rule in RULES}  # metrics judged for tension; the others are context
 VERDICT_CLASS = {"tight": "tight", "relaxed": "relaxed"}  # anything else: "nodata" (amber)
 
 
@@ -202,7 +162,7 @@ def _segment(number: int, seg: dict) -> dict:
         "strides": seg.get("strides"),
         "severity": _float(seg.get("severity")),
         "severity_label": str(seg.get("severity_label") or MISSING),
-        "reasons": [{"text": text, "metric": metric, "advice": ADVICE.get(metric)}
+        "reasons": [{"text": text, "metric": metric, "advice": BY_COLUMN[metric].advice if metric in BY_COLUMN else None}
                     for text, metric in zip(reasons, metrics)],
         "pace": str(seg.get("pace") or ""),
     }
@@ -241,7 +201,7 @@ def _metric_rows(metrics: dict) -> list[dict]:
             "change": MISSING if _missing(change) else format(change, "+" + spec),
             "coverage": pct(m.get("coverage")),
             "measured": not _missing(m.get("coverage")) and _float(m.get("coverage")) > 0,
-            "has_rule": name in _RULED,
+            "has_rule": name in BY_COLUMN and BY_COLUMN[name].rule is not None,
         })
     return rows
 

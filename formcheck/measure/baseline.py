@@ -14,7 +14,7 @@ import pandas as pd
 from formcheck.config import SegmentConfig
 from formcheck.errors import ConfigError
 from formcheck.io.output import write_json
-from formcheck.measure.metrics import METRIC_COLUMNS
+from formcheck.measure.registry import METRIC_COLUMNS
 
 
 def cadences(stride_table: pd.DataFrame) -> np.ndarray:

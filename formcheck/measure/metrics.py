@@ -46,24 +46,9 @@ from formcheck.body.geometry import (
 from formcheck.body.landmarks import HAND_INDEX, POSE_INDEX
 from formcheck.cleaning.view import ViewEstimate
 from formcheck.config import MetricsConfig
+from formcheck.measure.registry import MEASURES, METRIC_COLUMNS
 from formcheck.pose.track import Track
 
-METRIC_COLUMNS = (
-    "head_pitch_deg", "forward_head_deg", "shoulder_elevation_ratio", "shoulder_width_ratio",
-    "shoulder_offset_ratio", "hand_curl_deg", "wrist_bend_deg", "hand_height_ratio", "elbow_angle_deg",
-)
-#: Axis label per metric: human name, then unit and which way the number moves.
-METRIC_LABELS: dict[str, str] = {
-    "head_pitch_deg": "head pitch (deg, + chin down)",
-    "forward_head_deg": "forward head (deg, + head forward)",
-    "shoulder_elevation_ratio": "ear-to-shoulder gap (x trunk length, smaller = shrug)",
-    "shoulder_width_ratio": "shoulder width (x hip width, smaller = narrowed)",
-    "shoulder_offset_ratio": "shoulder offset (x trunk length, + rounded, - pinched back)",
-    "hand_curl_deg": "finger curl (deg, 0 flat, ~90 fist)",
-    "wrist_bend_deg": "wrist bend (deg)",
-    "hand_height_ratio": "hands above hips (x trunk length, larger = higher)",
-    "elbow_angle_deg": "elbow angle (deg, inside angle)",
-}
 SIDES = ("left", "right")
 #: A head seen side-on has its ear-to-eye line within this of level (degrees); a head turned away
 #: puts the eye above, below or behind the ear.
@@ -107,16 +92,14 @@ def frame_metrics(track: Track, view: ViewEstimate, scale: np.ndarray,
         "elbow_angle_deg": _on_near_side(near, lambda s: joint_angle_deg(
             point(xy, f"{s}_shoulder"), point(xy, f"{s}_elbow"), point(xy, f"{s}_wrist"))),
     }
-    anywhere = np.ones(len(track), dtype=bool)
-    valid_in = {
-        "head_pitch_deg": (side_view & side_on) | front_view, "forward_head_deg": side_view & side_on,
-        "shoulder_elevation_ratio": known_view, "shoulder_width_ratio": spread_view,
-        "shoulder_offset_ratio": side_view, "hand_curl_deg": anywhere, "wrist_bend_deg": anywhere,
-        "hand_height_ratio": anywhere, "elbow_angle_deg": side_view,
+    views = {  # the frames each measure is taken in, by the name its declaration gives (Measure.views)
+        "head side-on, or front": (side_view & side_on) | front_view, "head side-on": side_view & side_on,
+        "any known view": known_view, "front or back": spread_view, "side": side_view,
+        "anywhere": np.ones(len(track), dtype=bool),
     }
     table = pd.DataFrame({"time_s": track.times, "view": view.view, "facing": view.facing, "body_scale_px": scale})
-    for name in METRIC_COLUMNS:
-        table[name] = np.where(valid_in[name], columns[name], np.nan)
+    for measure in MEASURES:
+        table[measure.column] = np.where(views[measure.views], columns[measure.column], np.nan)
     return table
 
 

@@ -13,7 +13,7 @@ import pandas as pd
 
 from formcheck.body.landmarks import POSE_INDEX
 from formcheck.config import QualityConfig
-from formcheck.measure.metrics import METRIC_COLUMNS
+from formcheck.measure.registry import METRIC_COLUMNS
 from formcheck.measure.strides import Strides
 from formcheck.pose.track import Track
 

@@ -1,7 +1,7 @@
 """'Running tight' segments: sustained stretches of strides that deviate from the runner's baseline.
 
-Each metric has a rule: which way is tight, and how far from the baseline counts (thresholds in
-:class:`~formcheck.config.SegmentConfig`). A stride deviates on a metric when its per-stride median
+Each metric has a rule (declared with the measure, :mod:`formcheck.measure.registry`): which way is
+tight, and how far from the baseline counts (thresholds in :class:`~formcheck.config.SegmentConfig`). A stride deviates on a metric when its per-stride median
 moves the tight way by at least the threshold and by ``noise_factor`` times the baseline's own
 stride-to-stride spread, so a runner whose numbers always wobble is not flagged for wobbling. There
 is no absolute rule for the hands: on the sample runners a relaxed running hand's finger curl reads
@@ -14,8 +14,6 @@ a segment never spans a gap where the runner was out of view.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import pandas as pd
 
@@ -27,37 +25,7 @@ from formcheck.measure.baseline import (
     pace_changed,
     pace_phrase,
 )
-
-
-@dataclass(frozen=True)
-class Rule:
-    """How one metric shows tension. ``direction``: +1 tight when it rises, -1 when it falls, 0 either
-    way. ``threshold``: the SegmentConfig field holding the smallest change that counts;
-    ``relative``: that threshold is a share of the baseline value rather than in the metric's units.
-    ``pace_driven``: the measure changes with running speed too (arm carriage does, and the body's
-    forward lean moves the shoulders and head forward of the hips), so it is judged only at the
-    baseline's pace (:func:`pace_changed`)."""
-
-    metric: str
-    direction: int
-    threshold: str
-    relative: bool = False
-    pace_driven: bool = False
-
-
-RULES = (
-    Rule("shoulder_elevation_ratio", -1, "shoulder_rise_ratio"),
-    Rule("head_pitch_deg", 0, "head_pitch_change_deg"),
-    Rule("forward_head_deg", +1, "forward_head_change_deg", pace_driven=True),
-    Rule("shoulder_width_ratio", -1, "shoulder_narrowing_share", relative=True),
-    Rule("shoulder_offset_ratio", 0, "shoulder_offset_change_ratio", pace_driven=True),
-    Rule("hand_curl_deg", 0, "hand_curl_change_deg"),
-    Rule("hand_height_ratio", +1, "hand_rise_ratio", pace_driven=True),
-)
-#: The metrics pace drives: judged only against strides of their own pace.
-PACE_DRIVEN = frozenset(rule.metric for rule in RULES if rule.pace_driven)
-#: What the pace-driven measures are, in plain words.
-PACE_DRIVEN_WORDS = "hand height, shoulder carriage and how far the head leads"
+from formcheck.measure.registry import PACE_DRIVEN, PACE_DRIVEN_WORDS, RULES, Rule, reason
 
 
 def pace_references(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentConfig) -> list[Baseline | None]:
@@ -259,31 +227,6 @@ def _reason(name: str, strides: pd.DataFrame, baseline: Baseline, references: li
     pace each was judged by (``references``, one per stride)."""
     now = float(np.nanmedian(strides[name]))
     if name not in PACE_DRIVEN or all(ref is baseline for ref in references):
-        return describe(name, now, baseline.median[name], baseline.label)
+        return reason(name, now, baseline.median[name], baseline.label)
     base = float(np.nanmedian([ref.median[name] for ref in references if ref is not None]))
-    return describe(name, now, base, f"{baseline.label} at a similar pace")
-
-
-def describe(name: str, now: float, base: float, label: str) -> str:
-    """One plain-words reason, e.g. "shoulders 18% closer to the ears than in your first 20 s"."""
-    change = now - base
-    than = f"than in {label}"
-    if name == "shoulder_elevation_ratio":
-        return (f"shoulders {abs(change) / base:.0%} closer to the ears {than} "
-                f"(ear-to-shoulder gap {now:.2f} vs {base:.2f} of trunk length)")
-    if name == "head_pitch_deg":
-        way = "chin down" if change > 0 else "chin up"
-        return f"head pitched {abs(change):.0f} deg further {way} {than} ({now:.0f} vs {base:.0f} deg)"
-    if name == "forward_head_deg":
-        return f"head pushed {change:.0f} deg further forward of the shoulders {than}"
-    if name == "shoulder_width_ratio":
-        return f"shoulders {abs(change) / base:.0%} narrower (upper back squeezed) {than}"
-    if name == "shoulder_offset_ratio":
-        way = "further back (shoulder blades squeezed)" if change < 0 else "further forward (rounded)"
-        return f"shoulders {abs(change):.2f} of trunk length {way} {than}"
-    if name == "hand_curl_deg":
-        way = "curled tighter (clenching)" if change > 0 else "straightened (rigid, flat hands)"
-        return f"fingers {way} by {abs(change):.0f} deg {than} ({now:.0f} vs {base:.0f} deg)"
-    if name == "hand_height_ratio":
-        return f"hands carried {change:.2f} of trunk length higher, toward the chest, {than}"
-    raise ValueError(f"no description for {name!r}")
+    return reason(name, now, base, f"{baseline.label} at a similar pace")

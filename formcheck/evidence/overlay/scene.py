@@ -15,24 +15,10 @@ import pandas as pd
 from formcheck.config import Config, SegmentConfig
 from formcheck.measure.baseline import Baseline
 from formcheck.measure.metrics import hand_curl_deg, near_side
-from formcheck.measure.segments import (
-    RULES,
-    judged_against,
-    pace_references,
-    tight_levels,
-)
+from formcheck.measure.registry import BY_COLUMN, RULES
+from formcheck.measure.segments import judged_against, pace_references, tight_levels
 from formcheck.pose.track import Track
 
-#: Short gauge names, in the order the panel lists them.
-GAUGE_LABELS = {
-    "shoulder_elevation_ratio": "shoulders up",
-    "head_pitch_deg": "head pitch",
-    "forward_head_deg": "head forward",
-    "shoulder_width_ratio": "upper back width",
-    "shoulder_offset_ratio": "shoulder carriage",
-    "hand_curl_deg": "finger curl",
-    "hand_height_ratio": "hands high",
-}
 _UNIT_FORMAT = {"deg": "{:.0f}\u00b0", "ratio": "{:.2f}"}
 _DASH = "\u2013"
 
@@ -167,7 +153,7 @@ def _gauges(stride_metrics: pd.DataFrame, frame_metrics: pd.DataFrame, baseline:
                 text = _DASH if np.isnan(base) else f"{value - base:+.0f}\u00b0 vs base"
             else:
                 text = f"{unit.format(value)} (base {_DASH if np.isnan(base) else unit.format(base)})"
-            rows[i].append(Gauge(GAUGE_LABELS[rule.metric], text, float(level)))
+            rows[i].append(Gauge(BY_COLUMN[rule.metric].gauge, text, float(level)))
     return rows
 
 

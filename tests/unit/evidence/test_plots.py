@@ -22,8 +22,8 @@ from formcheck.evidence.plots import (
     save_plots,
 )
 from formcheck.measure.baseline import Baseline
-from formcheck.measure.metrics import METRIC_COLUMNS, METRIC_LABELS
-from formcheck.measure.segments import RULES, deviations
+from formcheck.measure.registry import METRIC_COLUMNS, METRIC_LABELS, RULES
+from formcheck.measure.segments import deviations
 from formcheck.pipeline import measure
 from tests.synthetic import runner, step_at
 

@@ -15,9 +15,8 @@ import pandas as pd
 import pytest
 from matplotlib.figure import Figure
 
-from formcheck.evidence.report import ADVICE, MISSING, fmt, headline, write_report
-from formcheck.measure.metrics import METRIC_COLUMNS
-from formcheck.measure.segments import RULES
+from formcheck.evidence.report import MISSING, fmt, headline, write_report
+from formcheck.measure.registry import BY_COLUMN, METRIC_COLUMNS, RULES
 from tests.browser import chromium, full_page_screenshot, require_chromium
 from tests.conftest import RUN01, run_cli, sample
 
@@ -128,8 +127,8 @@ def test_report_is_self_contained_escaped_and_shows_missing_values_as_a_dash(tmp
     text = visible_text(html)
     # verdict first, in plain words, with the advice tied to each reason
     assert text.splitlines()[0] == "Running tight in 2 stretches"
-    assert ADVICE["shoulder_elevation_ratio"].text in text
-    assert ADVICE["hand_height_ratio"].text in text
+    assert BY_COLUMN["shoulder_elevation_ratio"].advice.text in text
+    assert BY_COLUMN["hand_height_ratio"].advice.text in text
     assert "1:05.0" in text and "12.2 s" in text  # times from a minute on read m:ss
     # escaping: the reason text shows as text, never as markup
     assert "<script>alert" not in html
@@ -175,8 +174,23 @@ def test_headlines_and_number_formatting():
     assert fmt(7.6, "d") == "8" and fmt(0.5, ".1f", "s") == "0.5 s"
 
 
-def test_every_rule_metric_has_advice():
-    assert {rule.metric for rule in RULES} <= set(ADVICE)
+def test_every_measure_is_declared_whole():
+    """Every measure with a rule has its reasons, a gauge and advice; every measure has its phrases
+    and a view the metrics know; the rules name real thresholds, each once."""
+    import dataclasses
+
+    from formcheck.config import SegmentConfig
+    from formcheck.measure.registry import MEASURES, reason
+
+    thresholds = {f.name for f in dataclasses.fields(SegmentConfig)}
+    for measure in MEASURES:
+        assert measure.advice is not None and all(measure.change), measure.column
+        if measure.rule is not None:
+            assert measure.gauge and all(measure.reason) and measure.rule.threshold in thresholds, measure.column
+            for now in (1.2, 0.8):  # both ways
+                assert "than in your first 20 s" in reason(measure.column, now, 1.0, "your first 20 s")
+    assert len({rule.threshold for rule in RULES}) == len(RULES)
+    assert sorted(rule.rank for rule in RULES) == list(range(len(RULES)))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -15,8 +15,8 @@ from formcheck.cleaning.smoothing import smooth_track
 from formcheck.config import SegmentConfig, SmoothingConfig
 from formcheck.evidence.report import render_report
 from formcheck.measure.baseline import Baseline
-from formcheck.measure.metrics import METRIC_COLUMNS
 from formcheck.measure.quality import in_view, in_view_line
+from formcheck.measure.registry import METRIC_COLUMNS
 from formcheck.measure.segments import find_segments
 from formcheck.pipeline import measure
 from formcheck.pose.track import Track

@@ -9,7 +9,7 @@ import pytest
 
 from formcheck.config import SegmentConfig
 from formcheck.measure.baseline import Baseline
-from formcheck.measure.metrics import METRIC_COLUMNS
+from formcheck.measure.registry import METRIC_COLUMNS
 from formcheck.measure.segments import find_segments
 
 RELAXED = {"shoulder_elevation_ratio": 0.25, "head_pitch_deg": 5.0, "forward_head_deg": 30.0,
