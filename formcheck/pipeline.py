@@ -30,7 +30,7 @@ from formcheck.measure.baseline import Baseline, baseline_label, baseline_stride
 from formcheck.measure.metrics import coverage, frame_metrics
 from formcheck.measure.quality import capture_warnings, in_view
 from formcheck.measure.registry import METRIC_COLUMNS
-from formcheck.measure.segments import find_segments, pace_summary
+from formcheck.measure.segments import Segment, find_segments, pace_summary
 from formcheck.measure.strides import Strides, detect_strides, per_stride
 from formcheck.pose import PoseEstimator
 from formcheck.pose.clip_pass import Part, parts_of, search_clip
@@ -87,7 +87,7 @@ class Measurements:
     frame_metrics: pd.DataFrame
     stride_metrics: pd.DataFrame
     baseline: Baseline
-    segments: pd.DataFrame
+    segments: list[Segment]
     raw_frame_metrics: pd.DataFrame | None = None
     own_baseline_strides: int = 0
     baseline_given: bool = False
@@ -115,7 +115,7 @@ class Measurements:
             "baseline": {"label": self.baseline.label, "strides": self.baseline.strides,
                          "own": not self.baseline_given},
             "verdict": verdict,
-            "segments": self.segments.to_dict(orient="records"),
+            "segments": [segment.as_record() for segment in self.segments],
             "pace": self.pace,
         }
 

@@ -14,6 +14,7 @@ from pathlib import Path
 from formcheck.evidence.plot_files import PLOTS_DIR, measured_metrics, plot_paths
 from formcheck.io.destination import ANALYSIS
 from formcheck.io.output import atomic_output_dir, files_in, write_json
+from formcheck.measure.segments import segments_table
 from formcheck.pipeline import Analysis
 from formcheck.runtime.beside import beside
 from formcheck.runtime.memory import release_free_memory
@@ -64,7 +65,7 @@ def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report
         analysis.track.save(staging / "track_smooth")
         m.frame_metrics.to_csv(staging / "frame_metrics.csv", index=False)
         m.stride_metrics.to_csv(staging / "stride_metrics.csv", index_label="stride")
-        m.segments.to_csv(staging / "segments.csv", index=False)
+        segments_table(m.segments).to_csv(staging / "segments.csv", index=False)
         m.baseline.save(staging / "baseline.json")
         write_json(staging / "strides.json", m.strides.as_dict())
         release_free_memory()  # the data files' buffers, before the overlay's decoder and encoder

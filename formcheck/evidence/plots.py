@@ -96,8 +96,8 @@ def plot_metric(ax: Axes, name: str, measurements: Measurements, config: Config)
                    label="normal range", gid=f"{name}-normal-band")
     if np.isfinite(base):
         ax.axhline(base, color="tab:green", linestyle="--", linewidth=1.0, label=f"baseline ({baseline.label})")
-    for i, segment in enumerate(measurements.segments.itertuples()):
-        reason = name in segment.metrics.split(",")
+    for i, segment in enumerate(measurements.segments):
+        reason = name in segment.metrics
         ax.axvspan(segment.start_s, segment.end_s, color="tab:red", alpha=0.2 if reason else 0.07, linewidth=0,
                    label="running tight, for this metric" if reason else "running tight, for another metric",
                    gid=f"{name}-tight-{i}")

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import jinja2
 
 from formcheck.measure.registry import BY_COLUMN, METRIC_COLUMNS, METRIC_LABELS
+from formcheck.measure.segments import Segment
 
 if TYPE_CHECKING:
     from formcheck.pipeline import Analysis
@@ -147,24 +148,21 @@ def clock(value: Any) -> str:
     return f"{int(minutes)}:{rest:04.1f}"
 
 
-def _segment(number: int, seg: dict) -> dict:
-    """One segment for the template: times, severity and reasons paired with their advice."""
-    reasons = [r.strip() for r in str(seg.get("reasons") or "").split(";") if r.strip()]
-    metrics = [m.strip() for m in str(seg.get("metrics") or "").split(",") if m.strip()]
-    if len(metrics) != len(reasons):  # cannot pair them one to one: reasons without advice
-        metrics = [""] * len(reasons)
-    start = _float(seg.get("start_s"))
+def _segment(number: int, record: dict) -> dict:
+    """One segment of ``summary.json`` for the template: times, severity and reasons paired with
+    their advice."""
+    seg = Segment.from_record(record)
     return {
         "number": number,
-        "start_s": start,
-        "end_s": _float(seg.get("end_s")),
-        "start_attr": "" if _missing(start) else f"{start:.3f}",
-        "strides": seg.get("strides"),
-        "severity": _float(seg.get("severity")),
-        "severity_label": str(seg.get("severity_label") or MISSING),
-        "reasons": [{"text": text, "metric": metric, "advice": BY_COLUMN[metric].advice if metric in BY_COLUMN else None}
-                    for text, metric in zip(reasons, metrics)],
-        "pace": str(seg.get("pace") or ""),
+        "start_s": seg.start_s,
+        "end_s": seg.end_s,
+        "start_attr": "" if _missing(seg.start_s) else f"{seg.start_s:.3f}",
+        "strides": seg.strides,
+        "severity": seg.severity,
+        "severity_label": seg.severity_label or MISSING,
+        "reasons": [{"text": r.text, "metric": r.metric, "advice": BY_COLUMN[r.metric].advice if r.metric in BY_COLUMN
+                     else None} for r in seg.reasons],
+        "pace": seg.pace,
     }
 
 

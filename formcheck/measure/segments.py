@@ -14,6 +14,8 @@ a segment never spans a gap where the runner was out of view.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 
@@ -25,7 +27,13 @@ from formcheck.measure.baseline import (
     pace_changed,
     pace_phrase,
 )
-from formcheck.measure.registry import PACE_DRIVEN, PACE_DRIVEN_WORDS, RULES, Rule, reason
+from formcheck.measure.registry import (
+    PACE_DRIVEN,
+    PACE_DRIVEN_WORDS,
+    RULES,
+    Rule,
+    reason,
+)
 
 
 def pace_references(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentConfig) -> list[Baseline | None]:
@@ -105,8 +113,66 @@ def deviations(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentCo
     return out
 
 
+@dataclass(frozen=True)
+class Reason:
+    """One reason a segment names: the measure (its column) and what it did, in plain words."""
+
+    metric: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A sustained stretch of running tight: from ``start_s`` to ``end_s`` (s), ``strides`` strides,
+    ``severity`` (the median over the segment of the largest deviation of its reasons, in threshold
+    units; 1 = just at the threshold) and its ``severity_label`` (mild < 1.5 <= moderate < 2.5 <=
+    marked), its ``reasons`` (at least one), and ``pace`` (plain words when the segment's pace is
+    not the baseline's, else "")."""
+
+    start_s: float
+    end_s: float
+    strides: int
+    severity: float
+    severity_label: str
+    reasons: tuple[Reason, ...]
+    pace: str = ""
+
+    @property
+    def metrics(self) -> list[str]:
+        """The measures behind the reasons, in order."""
+        return [reason.metric for reason in self.reasons]
+
+    def as_record(self) -> dict:
+        """The segment as a row of ``segments.csv`` and an item of ``summary.json``'s ``segments``:
+        the reasons' texts "; " separated and their measures "," separated, in the same order."""
+        return {"start_s": self.start_s, "end_s": self.end_s, "strides": self.strides, "severity": self.severity,
+                "severity_label": self.severity_label, "reasons": "; ".join(r.text for r in self.reasons),
+                "metrics": ",".join(self.metrics), "pace": self.pace}
+
+    @classmethod
+    def from_record(cls, record: dict) -> Segment:
+        """The segment :meth:`as_record` wrote (a missing or null pace is "")."""
+        texts = [text for text in str(record.get("reasons") or "").split("; ") if text]
+        metrics = [name for name in str(record.get("metrics") or "").split(",") if name]
+        if len(texts) != len(metrics):
+            metrics = [""] * len(texts)  # cannot pair them one to one: reasons without their measure
+        pace = record.get("pace")
+        return cls(float(record["start_s"]), float(record["end_s"]), int(record["strides"]), float(record["severity"]),
+                   str(record["severity_label"]), tuple(Reason(m, t) for m, t in zip(metrics, texts)),
+                   pace if isinstance(pace, str) else "")
+
+
+#: The columns of ``segments.csv``, in order.
+SEGMENT_COLUMNS = ("start_s", "end_s", "strides", "severity", "severity_label", "reasons", "metrics", "pace")
+
+
+def segments_table(segments: list[Segment]) -> pd.DataFrame:
+    """``segments.csv``'s table: one row per segment (:meth:`Segment.as_record`)."""
+    return pd.DataFrame([segment.as_record() for segment in segments], columns=list(SEGMENT_COLUMNS))
+
+
 def find_segments(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentConfig,
-                  exclude: int = 0) -> pd.DataFrame:
+                  exclude: int = 0) -> list[Segment]:
     """Sustained 'running tight' segments. ``exclude``: the first strides that form the baseline
     itself are not checked against it.
 
@@ -116,11 +182,7 @@ def find_segments(stride_table: pd.DataFrame, baseline: Baseline, config: Segmen
     those measures, so every segment names at least one reason, and strides that deviate on a
     different measure each are no segment.
 
-    Returns one row per segment: ``start_s``, ``end_s``, ``strides``, ``severity`` (the median over
-    the segment of the largest deviation of its reasons, in threshold units; 1 = just at the
-    threshold), ``severity_label`` (mild < 1.5 <= moderate < 2.5 <= marked), ``reasons`` (plain
-    words, "; " separated), ``metrics`` (the measure behind each reason, "," separated, in the same
-    order), ``pace`` (plain words when the segment's pace is not the baseline's, else "").
+    Returns the segments (:class:`Segment`) in time order.
     """
     references = pace_references(stride_table, baseline, config)
     dev = deviations(stride_table, baseline, config, references)
@@ -128,23 +190,20 @@ def find_segments(stride_table: pd.DataFrame, baseline: Baseline, config: Segmen
     breaks = _breaks(stride_table)
     runs = {name: _sustained_runs((dev[name].fillna(0.0) >= 1.0).to_numpy(), breaks, config.min_strides,
                                   config.max_gap_strides) for name in dev.columns}
-    rows = []
+    segments = []
     for first, last in _merged([run for found in runs.values() for run in found], breaks):
         own = {name: [i for a, b in found if a <= last and b >= first for i in range(a, b + 1)]
                for name, found in runs.items()}
         names = [name for name in runs if own[name]]
         severity = float(np.nanmedian(dev.iloc[first:last + 1][names].fillna(0.0).max(axis=1)))
-        rows.append({
-            "start_s": float(stride_table["start_s"].iloc[first]), "end_s": float(stride_table["end_s"].iloc[last]),
-            "strides": int(last - first + 1), "severity": severity,
-            "severity_label": "mild" if severity < 1.5 else "moderate" if severity < 2.5 else "marked",
-            "reasons": "; ".join(_reason(name, stride_table.iloc[own[name]], baseline,
-                                         [references[i] for i in own[name]]) for name in names),
-            "metrics": ",".join(names),
-            "pace": _pace_note(stride_table.iloc[first:last + 1], baseline, config, references[first:last + 1]),
-        })
-    columns = ["start_s", "end_s", "strides", "severity", "severity_label", "reasons", "metrics", "pace"]
-    return pd.DataFrame(rows, columns=columns)
+        reasons = tuple(Reason(name, _reason(name, stride_table.iloc[own[name]], baseline,
+                                             [references[i] for i in own[name]])) for name in names)
+        segments.append(Segment(
+            float(stride_table["start_s"].iloc[first]), float(stride_table["end_s"].iloc[last]),
+            int(last - first + 1), severity,
+            "mild" if severity < 1.5 else "moderate" if severity < 2.5 else "marked", reasons,
+            _pace_note(stride_table.iloc[first:last + 1], baseline, config, references[first:last + 1])))
+    return segments
 
 
 def _merged(runs: list[tuple[int, int]], breaks: np.ndarray) -> list[tuple[int, int]]:

@@ -16,7 +16,13 @@ from formcheck.config import Config, SegmentConfig
 from formcheck.measure.baseline import Baseline
 from formcheck.measure.metrics import hand_curl_deg, near_side
 from formcheck.measure.registry import BY_COLUMN, RULES
-from formcheck.measure.segments import judged_against, pace_references, tight_levels
+from formcheck.measure.segments import (
+    Reason,
+    Segment,
+    judged_against,
+    pace_references,
+    tight_levels,
+)
 from formcheck.pose.track import Track
 
 _UNIT_FORMAT = {"deg": "{:.0f}\u00b0", "ratio": "{:.2f}"}
@@ -35,7 +41,7 @@ class Gauge:
 
 
 @dataclass(frozen=True)
-class Segment:
+class ShownSegment:
     """A tight segment as shown: start and end (s), severity label and short reasons."""
 
     start_s: float
@@ -71,7 +77,7 @@ class Scene:
     stride_starts: np.ndarray
     stride_ends: np.ndarray
     gauges: list[list[Gauge]]
-    segments: list[Segment]
+    segments: list[ShownSegment]
     baseline_span: tuple[float, float] | None
     head_pitch_base: float = float("nan")
 
@@ -87,13 +93,13 @@ class Scene:
         i = int(np.searchsorted(self.stride_starts, time_s, side="right")) - 1
         return i if 0 <= i < len(self.stride_ends) and time_s < self.stride_ends[i] else None
 
-    def segment_at(self, time_s: float) -> Segment | None:
+    def segment_at(self, time_s: float) -> ShownSegment | None:
         """The tight segment that contains ``time_s``, or None."""
         return next((s for s in self.segments if s.start_s <= time_s <= s.end_s), None)
 
 
 def build_scene(track: Track, frame_metrics: pd.DataFrame, stride_metrics: pd.DataFrame, baseline: Baseline,
-                segments: pd.DataFrame, config: Config, size: tuple[int, int],
+                segments: list[Segment], config: Config, size: tuple[int, int],
                 own_baseline_strides: int) -> Scene:
     """The scene for ``track`` drawn on frames of ``size`` (width, height) pixels.
     ``own_baseline_strides``: how many first strides formed the baseline (0 if it came from elsewhere)."""
@@ -110,8 +116,7 @@ def build_scene(track: Track, frame_metrics: pd.DataFrame, stride_metrics: pd.Da
         near=near_side(track, config.metrics.near_side_window_s), metrics=frame_metrics,
         stride_starts=starts, stride_ends=ends,
         gauges=_gauges(stride_metrics, frame_metrics, baseline, config.segments),
-        segments=[Segment(r.start_s, r.end_s, r.severity_label, _short_reasons(r.reasons))
-                  for r in segments.itertuples()],
+        segments=[ShownSegment(s.start_s, s.end_s, s.severity_label, _short_reasons(s.reasons)) for s in segments],
         baseline_span=baseline_span, head_pitch_base=baseline.median["head_pitch_deg"],
     )
 
@@ -157,11 +162,12 @@ def _gauges(stride_metrics: pd.DataFrame, frame_metrics: pd.DataFrame, baseline:
     return rows
 
 
-def _short_reasons(reasons: str) -> tuple[str, ...]:
+def _short_reasons(reasons: tuple[Reason, ...]) -> tuple[str, ...]:
     """The segment's reasons without the comparison tail, for a banner: "shoulders 18% closer to the ears"."""
     short = []
-    for reason in filter(None, reasons.split("; ")):
+    for reason in reasons:
+        text = reason.text
         for cut in (" than in ", " ("):
-            reason = reason.split(cut)[0]
-        short.append(reason)
+            text = text.split(cut)[0]
+        short.append(text)
     return tuple(short)

@@ -79,7 +79,7 @@ def test_banner_and_timeline_mark_the_tight_segment(synthetic_overlay):
     analysis, frames = synthetic_overlay
     segments = analysis.measurements.segments
     assert len(segments) == 1
-    start, end = segments["start_s"].iat[0], segments["end_s"].iat[0]
+    start, end = segments[0].start_s, segments[0].end_s
     height, width = frames[0][1].shape[:2]
     strip_row = height - 6  # inside the timeline strip at the bottom
     before = next(rgb for t, rgb in frames if t < start - 1.0 and t > 1.0)

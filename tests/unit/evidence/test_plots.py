@@ -36,7 +36,7 @@ def shrugging():
     """A runner who shrugs after 8 s, noisy as found (raw) and cleaned: one segment, on the shrug."""
     raw = runner(seconds=16.0, shrug=step_at(8.0, 0.0, 0.08), noise_px=3.0)
     result = measure(smooth_track(raw, CONFIG.smoothing), CONFIG, raw_track=raw)
-    assert len(result.segments) == 1 and result.segments["metrics"].iloc[0] == SHRUG
+    assert len(result.segments) == 1 and result.segments[0].metrics == [SHRUG]
     return result
 
 
@@ -44,7 +44,7 @@ def shrugging():
 def relaxed():
     """A relaxed runner measured without a raw track: no segment."""
     result = measure(runner(seconds=10.0), CONFIG)
-    assert result.segments.empty and result.raw_frame_metrics is None
+    assert result.segments == [] and result.raw_frame_metrics is None
     return result
 
 
@@ -133,12 +133,12 @@ def test_no_raw_line_without_a_raw_track(relaxed):
 
 
 def test_each_segment_is_shaded_from_its_start_to_its_end_darker_where_it_is_the_reason(shrugging):
-    segment = shrugging.segments.iloc[0]
+    segment = shrugging.segments[0]
     alphas = {}
     for name in (SHRUG, "head_pitch_deg"):
         (span,) = patches(panel(name, shrugging), f"{name}-tight-")
         box = span.get_bbox()
-        assert (box.x0, box.x1) == pytest.approx((segment["start_s"], segment["end_s"]))
+        assert (box.x0, box.x1) == pytest.approx((segment.start_s, segment.end_s))
         assert span.get_facecolor()[0] > 0.8  # red
         alphas[name] = span.get_alpha()
     assert alphas[SHRUG] > alphas["head_pitch_deg"] > 0

@@ -67,7 +67,7 @@ def test_a_tight_stretch_interrupted_by_a_gap_gives_two_segments(shrugging_with_
     _, _, m = shrugging_with_gap
     segments = m.segments
     assert len(segments) == 2
-    assert segments["end_s"].iloc[0] <= GAP[0] and segments["start_s"].iloc[1] >= GAP[1]
+    assert segments[0].end_s <= GAP[0] and segments[1].start_s >= GAP[1]
 
 
 def test_strides_that_do_not_follow_each_other_are_never_one_segment():
@@ -79,9 +79,9 @@ def test_strides_that_do_not_follow_each_other_are_never_one_segment():
                           **{n: flagged.get(n, [np.nan] * 5) for n in METRIC_COLUMNS}})
     config = SegmentConfig(min_strides=2)  # every stride is tight
     segments = find_segments(table, baseline, config)
-    assert segments[["start_s", "end_s"]].values.tolist() == [[0.0, 3.0], [5.0, 7.0]]
+    assert [[s.start_s, s.end_s] for s in segments] == [[0.0, 3.0], [5.0, 7.0]]
     together = find_segments(table.assign(start_s=np.arange(5.0), end_s=np.arange(5.0) + 1), baseline, config)
-    assert together[["start_s", "end_s"]].values.tolist() == [[0.0, 5.0]]
+    assert [[s.start_s, s.end_s] for s in together] == [[0.0, 5.0]]
 
 
 def three_gaps() -> Track:

@@ -10,7 +10,7 @@ import pytest
 from formcheck.config import SegmentConfig
 from formcheck.measure.baseline import Baseline
 from formcheck.measure.registry import METRIC_COLUMNS
-from formcheck.measure.segments import find_segments
+from formcheck.measure.segments import Segment, find_segments
 
 RELAXED = {"shoulder_elevation_ratio": 0.25, "head_pitch_deg": 5.0, "forward_head_deg": 30.0,
            "hand_height_ratio": 0.30, "hand_curl_deg": 60.0}
@@ -33,7 +33,7 @@ def strides(n: int, changes: dict[str, np.ndarray] | None = None, seed: int = 0)
     return table
 
 
-def segments_of(table: pd.DataFrame, baseline_strides: int = 10) -> pd.DataFrame:
+def segments_of(table: pd.DataFrame, baseline_strides: int = 10) -> list[Segment]:
     baseline = Baseline.from_strides(table.iloc[:baseline_strides], "your first 10 s")
     return find_segments(table, baseline, SegmentConfig(), exclude=baseline_strides)
 
@@ -45,7 +45,7 @@ def test_strides_that_each_deviate_on_a_different_measure_are_no_segment():
         change = np.zeros(n)
         change[10 + k:30:3] = TIGHT[name]  # every third stride, in turn: never two in a row on one measure
         changes[name] = change
-    assert segments_of(strides(n, changes)).empty
+    assert segments_of(strides(n, changes)) == []
 
 
 def test_two_measures_that_deviate_together_make_one_segment_naming_both():
@@ -55,10 +55,10 @@ def test_two_measures_that_deviate_together_make_one_segment_naming_both():
     head[20:30] = TIGHT["head_pitch_deg"]
     found = segments_of(strides(n, {"shoulder_elevation_ratio": shrug, "head_pitch_deg": head}))
     assert len(found) == 1
-    row = found.iloc[0]
+    row = found[0]
     assert (row.start_s, row.end_s) == (15.0, 30.0)
-    assert row.metrics.split(",") == ["shoulder_elevation_ratio", "head_pitch_deg"]
-    assert "shoulders" in row.reasons and "head pitched" in row.reasons
+    assert row.metrics == ["shoulder_elevation_ratio", "head_pitch_deg"]
+    assert row.reasons[0].text.startswith("shoulders") and row.reasons[1].text.startswith("head pitched")
 
 
 @pytest.mark.parametrize("seed", range(8))
@@ -67,9 +67,10 @@ def test_every_segment_names_its_reasons(seed):
     n = 60
     changes = {name: TIGHT[name] * (rng.random(n) < 0.45) * (np.arange(n) >= 10) for name in TIGHT}
     found = segments_of(strides(n, changes, seed=seed))
-    for row in found.itertuples():
-        reasons = [r for r in row.reasons.split("; ") if r]
-        assert reasons and len(reasons) == len(row.metrics.split(","))
+    for row in found:
+        assert row.reasons and all(reason.text and reason.metric in TIGHT for reason in row.reasons)
+        assert len(set(row.metrics)) == len(row.metrics)  # one reason per measure
+        assert Segment.from_record(row.as_record()) == row  # what segments.csv and summary.json hold reads back
 
 
 def sped_up(track, from_s: float, factor: float, hands_up_px: float = 0.0):
@@ -93,7 +94,7 @@ def test_a_runner_who_only_speeds_up_gets_no_tension_finding_and_a_pace_note():
 
     track = sped_up(runner(seconds=60.0, cadence_spm=160.0), from_s=30.0, factor=1.3, hands_up_px=0.15 * TRUNK)
     measured = measure(track)
-    assert measured.segments.empty
+    assert measured.segments == []
     assert measured.pace["other_pace_strides"] > 10
     assert "cadence differed" in measured.pace["note"] and "hand height" in measured.pace["note"]
 
@@ -106,8 +107,8 @@ def test_a_runner_who_speeds_up_and_shrugs_gets_the_shrug_and_the_pace():
                     from_s=30.0, factor=1.3, hands_up_px=0.15 * TRUNK)
     segments = measure(track).segments
     assert len(segments) == 1
-    assert segments.iloc[0].metrics.split(",") == ["shoulder_elevation_ratio"]  # not the hands: that is pace
-    pace = segments.iloc[0].pace
+    assert segments[0].metrics == ["shoulder_elevation_ratio"]  # not the hands: that is pace
+    pace = segments[0].pace
     assert re.search(r"(29|30)% higher than in your first", pace) and "a faster pace" in pace
 
 
@@ -123,19 +124,18 @@ def two_paced(n_late: int, late_hands: float) -> pd.DataFrame:
 
 
 def test_a_faster_stretch_is_judged_against_the_baseline_strides_of_its_own_pace():
-    assert segments_of(two_paced(20, late_hands=0.15), baseline_strides=20).empty  # as high as at that pace before
+    assert segments_of(two_paced(20, late_hands=0.15), baseline_strides=20) == []  # as high as at that pace before
     found = segments_of(two_paced(20, late_hands=0.15 + TIGHT["hand_height_ratio"]), baseline_strides=20)
-    assert len(found) == 1 and found.iloc[0].metrics == "hand_height_ratio"
-    assert "0.20 of trunk length higher" in found.iloc[0].reasons
-    assert "at a similar pace" in found.iloc[0].reasons
-    assert "judged against your strides of a similar pace" in found.iloc[0].pace
+    assert len(found) == 1 and found[0].metrics == ["hand_height_ratio"]
+    assert "0.20 of trunk length higher" in found[0].reasons[0].text
+    assert "at a similar pace" in found[0].reasons[0].text
+    assert "judged against your strides of a similar pace" in found[0].pace
 
 
 def test_without_baseline_strides_of_its_pace_a_pace_driven_measure_is_not_judged():
     table = two_paced(20, late_hands=0.15 + TIGHT["hand_height_ratio"])
     table.loc[10:19, "cadence_spm"] = 170.0  # the baseline has only the jog's pace
-    found = segments_of(table, baseline_strides=20)
-    assert found.empty
+    assert segments_of(table, baseline_strides=20) == []
 
 
 def test_a_saved_baseline_keeps_its_strides_for_judging_by_pace(tmp_path):
