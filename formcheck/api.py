@@ -37,6 +37,7 @@ from formcheck.pose.track import Track
 from formcheck.runtime.progress import PhaseProgress
 from formcheck.scene.camera import CameraMotion
 from formcheck.scene.roll import CameraRoll
+from formcheck.summary import Summary
 
 if TYPE_CHECKING:  # imported when used: scipy.stats and the plots cost a second at start-up
     from formcheck.comparison.verdict import Comparison
@@ -80,50 +81,49 @@ def analyze(clip: str | Path, config: Config | None = None, out: str | Path | No
 
 def _saved_mirrored(clip: Path) -> bool:
     """The analysis saved next to ``clip`` (its default folder) was made mirror-averaged."""
-    summary = _saved_summary(default_output_dir(clip))
-    return bool(summary and summary.get("config", {}).get("pose", {}).get("mirror"))
+    summary = Summary.load(default_output_dir(clip))
+    return bool(summary and summary.config.get("pose", {}).get("mirror"))
 
 
 def load_saved_run(out_dir: Path, clip: Path, config: Config) -> PoseRun | None:
     """The pose run saved in ``out_dir`` if it was made from this very clip (same SHA-256) with the
     same ``[pose]`` and ``[follow]`` settings; None when there is none or it does not match."""
-    summary = _saved_summary(out_dir)
+    summary = Summary.load(out_dir)
     if summary is None or not clip.is_file():
         return None
     if not _settings_unchanged(summary, config, ("pose", "follow")):
         return None
-    if summary.get("clip_sha256") != file_sha256(clip):
+    if summary.clip_sha256 != file_sha256(clip):
         return None
     try:
         track = Track.load(out_dir / "track_raw")
     except (TrackError, OSError, ValueError):
         return None
-    timings = summary.get("timings", {})
-    return PoseRun(info=_saved_video_info(summary, clip), track=track, warnings=list(summary.get("decode_warnings", [])),
-                   seconds=float(timings.get("pose_s") or 0.0), clip_sha256=summary["clip_sha256"], reused=True,
-                   camera=CameraMotion.from_dict(summary.get("camera", {})),
-                   roll=CameraRoll.from_dict(summary.get("camera_roll", {}).get("samples", {})),
+    return PoseRun(info=_saved_video_info(summary, clip), track=track, warnings=list(summary.decode_warnings),
+                   seconds=float(summary.timings.get("pose_s") or 0.0), clip_sha256=summary.clip_sha256, reused=True,
+                   camera=CameraMotion.from_dict(summary.camera),
+                   roll=CameraRoll.from_dict(summary.camera_roll.get("samples", {})),
                    cleaned=load_saved_cleaning(out_dir, summary, config))
 
 
-def _saved_video_info(summary: dict, clip: Path) -> VideoInfo:
+def _saved_video_info(summary: Summary, clip: Path) -> VideoInfo:
     """The clip's facts as the saved ``summary`` holds them (those its landmarks were found with; the
     clip's bytes are unchanged), so PyAV need not load; read from the clip when they cannot be read back."""
     try:
-        return VideoInfo.from_dict(summary["clip"], path=str(clip))
+        return VideoInfo.from_dict(summary.clip, path=str(clip))
     except (KeyError, TypeError, ValueError):
         from formcheck.io.video import probe
 
         return probe(clip)
 
 
-def load_saved_cleaning(out_dir: Path, summary: dict, config: Config) -> CleanedTrack | None:
+def load_saved_cleaning(out_dir: Path, summary: Summary, config: Config) -> CleanedTrack | None:
     """The clean track (and strides) saved in ``out_dir``, whose ``summary.json`` is ``summary``, when
     this version of formcheck made them with the settings of ``config`` that they depend on; None when
     it did not, or a file is missing or damaged (strides alone: None in the result)."""
-    if (summary.get("formcheck_version") != version("formcheck")
+    if (summary.formcheck_version != version("formcheck")
             or not _settings_unchanged(summary, config, CLEANING_SECTIONS)
-            or not isinstance(summary.get("left_right_swaps"), dict)):
+            or not isinstance(summary.left_right_swaps, dict)):
         return None
     try:
         track = Track.load(out_dir / "track_smooth")
@@ -135,30 +135,23 @@ def load_saved_cleaning(out_dir: Path, summary: dict, config: Config) -> Cleaned
             strides = Strides.from_dict(json.loads((out_dir / "strides.json").read_text()))
         except (OSError, ValueError, KeyError, TypeError):
             strides = None
-    return CleanedTrack(track=track, swaps=summary["left_right_swaps"], strides=strides)
+    return CleanedTrack(track=track, swaps=summary.left_right_swaps, strides=strides)
 
 
-def _settings_unchanged(summary: dict, config: Config, sections: tuple[str, ...]) -> bool:
+def _settings_unchanged(summary: Summary, config: Config, sections: tuple[str, ...]) -> bool:
     """The ``sections`` of ``config`` are those the folder whose ``summary.json`` is ``summary`` was
     written with (compared as JSON holds them)."""
-    saved, wanted = summary.get("config", {}), json.loads(json.dumps(config.as_dict()))
-    return all(saved.get(section) == wanted[section] for section in sections)
-
-
-def _saved_summary(out_dir: Path) -> dict | None:
-    try:
-        return json.loads((Path(out_dir) / "summary.json").read_text())
-    except (OSError, json.JSONDecodeError):
-        return None
+    wanted = json.loads(json.dumps(config.as_dict()))
+    return all(summary.config.get(section) == wanted[section] for section in sections)
 
 
 def _written_with(out_dir: Path, config: Config, video: bool, report: bool) -> bool:
     """The folder was written with exactly ``config``, judged against the clip's own baseline, and
     holds the files asked for."""
-    summary = _saved_summary(out_dir) or {}
-    files = set(summary.get("files", []))
-    return (json.loads(json.dumps(config.as_dict())) == summary.get("config")
-            and summary.get("baseline", {}).get("own", False)
+    summary = Summary.load(out_dir) or Summary()
+    files = set(summary.files)
+    return (json.loads(json.dumps(config.as_dict())) == summary.config
+            and summary.baseline.get("own", False)
             and (not video or "overlay.mp4" in files) and (not report or "report.html" in files)
             and all((out_dir / name).is_file() for name in files))
 

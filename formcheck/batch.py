@@ -181,7 +181,7 @@ def _analyze_one(index: int, clip: Path, config: Config, out: Path | None, basel
     try:
         analysis = analyze(clip, config, out, baseline=baseline, video=video, report=report, reuse=reuse,
                            progress=progress, parallel=parallel)
-        result = ClipResult(clip, analysis.out_dir, analysis.summary["verdict"], tuple(analysis.summary["warnings"]))
+        result = ClipResult(clip, analysis.out_dir, analysis.summary.verdict, tuple(analysis.summary.warnings))
     except KeyboardInterrupt:
         interrupted.set()
         raise

@@ -88,9 +88,9 @@ def analyze(
                                     reuse=not fresh, progress=progress)
         for warning in analysis.warnings:
             console.print(f"[yellow]warning:[/] {escape(warning)}", markup=True, highlight=False, soft_wrap=True)
-        if analysis.summary["pose_reused"]:
+        if analysis.summary.pose_reused:
             console.print("landmarks re-used from the output folder (--fresh runs the pose model again)")
-        Console().print(in_view_line(analysis.summary["runner_in_view"]), markup=False, highlight=False, soft_wrap=True)
+        Console().print(in_view_line(analysis.summary.runner_in_view), markup=False, highlight=False, soft_wrap=True)
         _print_verdict(analysis.summary)
         print(f"wrote {analysis.out_dir}")
         if report:
@@ -215,30 +215,32 @@ def _config(config_file: Path | None, model: str | None, max_height: int | None,
     return _with_overrides(config, "overlay", max_height=video_height)
 
 
-def _print_verdict(summary: dict) -> None:
-    """A short table of what was measured, then the verdict and the segments with their reasons."""
-    table = Table(title=f"{summary['clip']['path']}: {summary['view']['main'] or 'unknown'} view, "
-                        f"{summary['strides']['count']} strides, cadence "
-                        f"{_fmt(summary['strides']['cadence_spm'], '.0f')} steps/min", title_justify="left")
-    for column in ("metric", "median", f"baseline ({summary['baseline']['label']})", "coverage"):
+def _print_verdict(summary) -> None:
+    """A short table of what was measured, then the verdict and the segments with their reasons
+    (``summary``: a :class:`~formcheck.summary.Summary`)."""
+    table = Table(title=f"{summary.clip['path']}: {summary.view['main'] or 'unknown'} view, "
+                        f"{summary.strides['count']} strides, cadence "
+                        f"{_fmt(summary.strides['cadence_spm'], '.0f')} steps/min", title_justify="left")
+    for column in ("metric", "median", f"baseline ({summary.baseline['label']})", "coverage"):
         table.add_column(column, justify="left" if column == "metric" else "right")
-    for name, m in summary["metrics"].items():
+    for name, m in summary.metrics.items():
         if m["coverage"] > 0:
             table.add_row(name, _fmt(m["median"], ".3g"), _fmt(m["baseline_median"], ".3g"), f"{m['coverage']:.0%}")
     Console().print(table)
-    if summary["verdict"] == "tight":
-        Console().print(f"[bold red]Running tight[/] in {len(summary['segments'])} segment(s):")
-        for seg in summary["segments"]:
-            Console().print(f"  {seg['start_s']:.1f}-{seg['end_s']:.1f} s ({seg['severity_label']}): {seg['reasons']}",
+    if summary.verdict == "tight":
+        Console().print(f"[bold red]Running tight[/] in {len(summary.segments)} segment(s):")
+        for seg in summary.segments:
+            reasons = "; ".join(reason.text for reason in seg.reasons)
+            Console().print(f"  {seg.start_s:.1f}-{seg.end_s:.1f} s ({seg.severity_label}): {reasons}",
                             markup=False, highlight=False)
-            if seg.get("pace"):
-                Console().print(f"    pace: {seg['pace']}", markup=False, highlight=False)
-    elif summary["verdict"] == "relaxed":
+            if seg.pace:
+                Console().print(f"    pace: {seg.pace}", markup=False, highlight=False)
+    elif summary.verdict == "relaxed":
         Console().print("[bold green]No sustained sign of running tight[/] against the baseline.")
     else:
         Console().print("[yellow]Not enough measurable strides to judge[/] (see coverage above).")
-    if summary.get("pace", {}).get("note"):
-        Console().print(f"Pace: {summary['pace']['note']}.", markup=False, highlight=False)
+    if summary.pace.get("note"):
+        Console().print(f"Pace: {summary.pace['note']}.", markup=False, highlight=False)
 
 
 def _print_batch(results) -> int:

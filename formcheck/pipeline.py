@@ -39,6 +39,7 @@ from formcheck.runtime.memory import release_free_memory
 from formcheck.runtime.progress import Progress
 from formcheck.scene.camera import WINDOW_S, CameraMotion, pan_warnings
 from formcheck.scene.roll import CameraRoll, roll_warnings, upright
+from formcheck.summary import Summary
 
 
 @dataclass
@@ -94,7 +95,8 @@ class Measurements:
     pace: dict = field(default_factory=dict)
 
     def summary(self) -> dict:
-        """The measurement part of summary.json."""
+        """The measurement part of summary.json: the :class:`~formcheck.summary.Summary` fields
+        ``view``, ``strides``, ``metrics``, ``baseline``, ``verdict``, ``segments`` and ``pace``."""
         metric_coverage = coverage(self.frame_metrics)
         metrics = {
             name: {
@@ -115,7 +117,7 @@ class Measurements:
             "baseline": {"label": self.baseline.label, "strides": self.baseline.strides,
                          "own": not self.baseline_given},
             "verdict": verdict,
-            "segments": [segment.as_record() for segment in self.segments],
+            "segments": list(self.segments),
             "pace": self.pace,
         }
 
@@ -169,7 +171,7 @@ class Analysis:
     track: Track
     measurements: Measurements
     config: Config
-    summary: dict
+    summary: Summary
     warnings: list[str] = field(default_factory=list)
     out_dir: Path | None = None
 
@@ -268,32 +270,32 @@ def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baselin
     warnings += pan_warnings(run.camera, config.quality)
     roll_summary = run.roll.summary(raw.times)
     warnings += roll_warnings(roll_summary, config.quality)
-    summary = {
-        "formcheck_version": version("formcheck"),
-        "clip": run.info.as_dict(),
-        "clip_sha256": run.clip_sha256,
-        "pose_backend": raw.meta.get("backend"),
-        "pose_reused": run.reused,
-        "cleaning_reused": cleaned is not None,
-        "strides_reused": cleaned is not None and cleaned.strides is not None,
-        "frames_analysed": len(raw),
-        "analysed_time_s": [float(raw.times[0]), float(raw.times[-1])],
-        "runner_in_view": view,
-        "coverage": detection_coverage(raw, config.smoothing.min_visibility),
-        "left_right_swaps": swaps,
-        "timings": {
+    summary = Summary(
+        formcheck_version=version("formcheck"),
+        clip=run.info.as_dict(),
+        clip_sha256=run.clip_sha256,
+        pose_backend=raw.meta.get("backend"),
+        pose_reused=run.reused,
+        cleaning_reused=cleaned is not None,
+        strides_reused=cleaned is not None and cleaned.strides is not None,
+        frames_analysed=len(raw),
+        analysed_time_s=[float(raw.times[0]), float(raw.times[-1])],
+        runner_in_view=view,
+        coverage=detection_coverage(raw, config.smoothing.min_visibility),
+        left_right_swaps=swaps,
+        timings={
             "pose_s": run.seconds,
             "pose_frames_per_s": len(raw) / run.seconds if run.seconds > 0 else float("nan"),
             "smoothing_s": smoothing_s,
             "measuring_s": measuring_s,
         },
         **measurements.summary(),
-        "camera": run.camera.as_dict(),
-        "camera_roll": {**roll_summary, "samples": run.roll.as_dict()},
-        "decode_warnings": run.warnings,
-        "warnings": warnings,
-        "config": config.as_dict(),
-    }
+        camera=run.camera.as_dict(),
+        camera_roll={**roll_summary, "samples": run.roll.as_dict()},
+        decode_warnings=run.warnings,
+        warnings=warnings,
+        config=config.as_dict(),
+    )
     return Analysis(info=run.info, raw_track=raw, track=track, measurements=measurements, config=config,
                     summary=summary, warnings=warnings)
 

@@ -56,9 +56,9 @@ def write_comparison(comparison: Comparison, early: Analysis, late: Analysis, ou
 
 def _clip_facts(analysis: Analysis) -> dict:
     s = analysis.summary
-    return {"path": analysis.info.path, "clip_sha256": s["clip_sha256"], "verdict": s["verdict"],
-            "strides": s["strides"]["count"], "cadence_spm": s["strides"]["cadence_spm"],
-            "view": s["view"]["main"], "warnings": s["warnings"],
+    return {"path": analysis.info.path, "clip_sha256": s.clip_sha256, "verdict": s.verdict,
+            "strides": s.strides["count"], "cadence_spm": s.strides["cadence_spm"],
+            "view": s.view["main"], "warnings": s.warnings,
             "output_folder": str(analysis.out_dir) if analysis.out_dir else None}
 
 
@@ -67,4 +67,4 @@ def _clip_link(analysis: Analysis, role: str, out_dir: Path) -> dict:
     report = analysis.out_dir / "report.html" if analysis.out_dir else None
     link = os.path.relpath(report, Path(out_dir).resolve()) if report and report.is_file() else None
     return {"role": role, "name": Path(analysis.info.path).name, "report": link,
-            "summary": analysis.summary, "warnings": analysis.summary["warnings"]}
+            "summary": analysis.summary, "warnings": analysis.summary.warnings}

@@ -19,6 +19,7 @@ from formcheck.pipeline import Analysis
 from formcheck.runtime.beside import beside
 from formcheck.runtime.memory import release_free_memory
 from formcheck.runtime.progress import Progress
+from formcheck.summary import SUMMARY_NAME
 
 OVERLAY_NAME = "overlay.mp4"
 
@@ -31,7 +32,7 @@ class WrittenAnalysis(Analysis):
     def _repr_html_(self) -> str:
         from formcheck.evidence.report import summary_card
 
-        return summary_card(self.summary, self.out_dir)
+        return summary_card(self.summary.to_dict(), self.out_dir)
 
     def video(self, width: int = 480):
         """The overlay video as an IPython display object (embedded, so it plays wherever the
@@ -84,7 +85,7 @@ def write_analysis(analysis: Analysis, out_dir: Path, video: bool = True, report
 
             write_report(analysis, staging, OVERLAY_NAME if video else None,
                          [path.relative_to(staging).as_posix() for path in plots])
-        write_json(staging / "summary.json", {**analysis.summary, "files": sorted(files_in(staging) + ["summary.json"])})
+        dataclasses.replace(analysis.summary, files=sorted(files_in(staging) + [SUMMARY_NAME])).save(staging)
     return out_dir.resolve()
 
 

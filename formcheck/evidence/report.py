@@ -46,7 +46,7 @@ def write_report(analysis: Analysis, folder: Path, video: str | None, plots: lis
     listed as missing rather than failing the report.
     """
     folder = Path(folder)
-    html = render_report(analysis.summary, folder, video, plots)
+    html = render_report(analysis.summary.to_dict(), folder, video, plots)
     path = folder / "report.html"
     path.write_text(html, encoding="utf-8")
     return path

@@ -45,16 +45,16 @@ def with_segments(config: Config, **changes) -> Config:
 def test_saved_landmarks_are_reused_only_for_the_same_clip_and_pose_settings(short_clip, tmp_path):
     out = tmp_path / "out"
     first = formcheck.analyze(short_clip, FAST, out=out, video=False, report=False)
-    assert not first.summary["pose_reused"] and (out / "track_raw.csv").is_file()
+    assert not first.summary.pose_reused and (out / "track_raw.csv").is_file()
 
     stricter = formcheck.analyze(short_clip, with_segments(FAST, noise_factor=0.5), out=out,
                                  video=False, report=False)
-    assert stricter.summary["pose_reused"]
+    assert stricter.summary.pose_reused
     np.testing.assert_array_equal(stricter.raw_track.xy, first.raw_track.xy)
-    assert stricter.summary["config"]["segments"]["noise_factor"] == 0.5
+    assert stricter.summary.config["segments"]["noise_factor"] == 0.5
 
-    assert not formcheck.analyze(short_clip, Config(), out=out, video=False, report=False).summary["pose_reused"]
-    assert not formcheck.analyze(short_clip, FAST, out=out, video=False, report=False, reuse=False).summary["pose_reused"]
+    assert not formcheck.analyze(short_clip, Config(), out=out, video=False, report=False).summary.pose_reused
+    assert not formcheck.analyze(short_clip, FAST, out=out, video=False, report=False, reuse=False).summary.pose_reused
 
 
 
@@ -83,19 +83,20 @@ def test_a_new_threshold_reuses_the_saved_clean_track_and_strides_and_gets_the_s
     formcheck.analyze(strided_clip, FAST, out=out, video=False, report=False)
     stricter = with_segments(FAST, noise_factor=0.5)
     again = formcheck.analyze(strided_clip, stricter, out=out, video=False, report=False)
-    assert again.summary["cleaning_reused"] and again.summary["strides_reused"]
+    assert again.summary.cleaning_reused and again.summary.strides_reused
     assert again.measurements.strides.source == "ankles" and len(again.measurements.strides.starts) >= 4
 
     run = load_saved_run(out, strided_clip, stricter)
     afresh = analysis_from_run(dataclasses.replace(run, cleaned=None), stricter)
-    assert not afresh.summary["cleaning_reused"]
+    assert not afresh.summary.cleaning_reused
     for name in ("times", "xy", "visibility", "world", "hands"):
         np.testing.assert_array_equal(getattr(again.track, name), getattr(afresh.track, name))
     for name in ("step_times", "starts", "ends"):
         np.testing.assert_array_equal(getattr(again.measurements.strides, name), getattr(afresh.measurements.strides, name))
-    for name in ("frame_metrics", "raw_frame_metrics", "stride_metrics", "segments"):
+    for name in ("frame_metrics", "raw_frame_metrics", "stride_metrics"):
         pd.testing.assert_frame_equal(getattr(again.measurements, name), getattr(afresh.measurements, name))
-    assert again.summary["left_right_swaps"] == afresh.summary["left_right_swaps"]
+    assert again.measurements.segments == afresh.measurements.segments
+    assert again.summary.left_right_swaps == afresh.summary.left_right_swaps
 
 
 def damaged_on_disk(path):
@@ -111,20 +112,20 @@ def test_saved_stages_are_made_again_when_their_settings_change_or_their_files_a
     formcheck.analyze(strided_clip, FAST, out=out, video=False, report=False)
     stride_change = dataclasses.replace(FAST, strides=dataclasses.replace(FAST.strides, hysteresis=0.35))
     summary = formcheck.analyze(strided_clip, stride_change, out=out, video=False, report=False).summary
-    assert summary["pose_reused"] and summary["cleaning_reused"] and not summary["strides_reused"]
+    assert summary.pose_reused and summary.cleaning_reused and not summary.strides_reused
 
     (out / "strides.json").unlink()
     summary = formcheck.analyze(strided_clip, FAST, out=out, video=False, report=False).summary
-    assert summary["cleaning_reused"] and not summary["strides_reused"]
+    assert summary.cleaning_reused and not summary.strides_reused
 
     smoother = dataclasses.replace(FAST, smoothing=dataclasses.replace(FAST.smoothing, cutoff_hz=4.0))
     summary = formcheck.analyze(strided_clip, smoother, out=out, video=False, report=False).summary
-    assert summary["pose_reused"] and not summary["cleaning_reused"] and not summary["strides_reused"]
+    assert summary.pose_reused and not summary.cleaning_reused and not summary.strides_reused
 
     damaged_on_disk(out / "track_smooth.csv")
     summary = formcheck.analyze(strided_clip, with_segments(smoother, noise_factor=0.5), out=out, video=False,
                                 report=False).summary
-    assert summary["pose_reused"] and not summary["cleaning_reused"]
+    assert summary.pose_reused and not summary.cleaning_reused
 
 
 def test_a_different_clip_under_the_same_name_is_analysed_afresh(short_clip, tmp_path):
@@ -134,7 +135,7 @@ def test_a_different_clip_under_the_same_name_is_analysed_afresh(short_clip, tmp
     frames, times = sample_frames(short_clip, max_frames=45)
     write_clip(clip, frames, times)  # same path, other content
     again = formcheck.analyze(clip, FAST, out=tmp_path / "out", video=False, report=False)
-    assert not again.summary["pose_reused"] and len(again.raw_track) == 45
+    assert not again.summary.pose_reused and len(again.raw_track) == 45
 
 
 def test_a_folder_written_with_the_same_settings_is_left_alone(short_clip, tmp_path):
@@ -142,7 +143,7 @@ def test_a_folder_written_with_the_same_settings_is_left_alone(short_clip, tmp_p
     formcheck.analyze(short_clip, FAST, out=out, video=False)
     stamp = (out / "summary.json").stat().st_mtime_ns
     again = formcheck.analyze(short_clip, FAST, out=out, video=False)
-    assert again.summary["pose_reused"] and (out / "summary.json").stat().st_mtime_ns == stamp
+    assert again.summary.pose_reused and (out / "summary.json").stat().st_mtime_ns == stamp
     formcheck.analyze(short_clip, FAST, out=out, video=False, report=True)  # same files asked for
     assert (out / "summary.json").stat().st_mtime_ns == stamp
 
@@ -150,7 +151,7 @@ def test_a_folder_written_with_the_same_settings_is_left_alone(short_clip, tmp_p
 def test_an_analysis_shows_a_summary_card_in_jupyter(short_clip, tmp_path):
     analysis = formcheck.analyze(short_clip, FAST, out=tmp_path / "out", video=False, report=False)
     card = analysis._repr_html_()
-    assert analysis.summary["clip"]["path"].endswith("short.mp4")
+    assert analysis.summary.clip["path"].endswith("short.mp4")
     assert "short.mp4" in card and str(analysis.out_dir) in card
     assert ("Running tight" in card) or ("No sustained sign" in card) or ("Not enough" in card)
 
@@ -185,8 +186,8 @@ def test_a_runner_facing_the_other_way_in_the_late_clip_is_compared_mirror_avera
     facings = [a.measurements.view.main_facing() for a in (comparison.early, comparison.late)]
     assert facings == [1, -1] or facings == [-1, 1]
     for analysis in (comparison.early, comparison.late):
-        assert analysis.summary["config"]["pose"]["mirror"] is True
+        assert analysis.summary.config["pose"]["mirror"] is True
     saved = json.loads((comparison.out_dir / "comparison.json").read_text())
     assert saved["notes"] == list(comparison.notes)
     again = formcheck.compare(early, late, FAST, video=False)  # the mirror-averaged landmarks are re-used
-    assert again.early.summary["pose_reused"] and again.late.summary["pose_reused"]
+    assert again.early.summary.pose_reused and again.late.summary.pose_reused

@@ -83,10 +83,11 @@ def test_a_clip_that_finished_before_ctrl_c_keeps_its_result_and_the_batch_still
     from types import SimpleNamespace
 
     from formcheck import batch
+    from formcheck.summary import Summary
 
     def analysis(*args, **kwargs):  # the clip's folder is complete; Ctrl-C comes just after
         monkeypatch.setattr(batch, "_ctrl_c_seen", True)
-        return SimpleNamespace(out_dir=tmp_path / "run.formcheck", summary={"verdict": "relaxed", "warnings": []})
+        return SimpleNamespace(out_dir=tmp_path / "run.formcheck", summary=Summary(verdict="relaxed"))
 
     ended, told = _run_worker_task(tmp_path, monkeypatch, False, analysis)
     assert ended.error is None and ended.out_dir == tmp_path / "run.formcheck" and told

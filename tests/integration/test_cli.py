@@ -187,18 +187,20 @@ def test_a_clip_compared_with_itself_shows_no_change(analysed, tmp_path):
     ("not enough data", [], "", ["Not enough measurable strides to judge (see coverage above)."]),
     ("relaxed", [], "in 3 of 9 strides your cadence differed", ["No sustained sign of running tight against the "
                                                                "baseline.", "Pace: in 3 of 9 strides your cadence differed."]),
-    ("tight", [{"start_s": 4.0, "end_s": 9.0, "severity_label": "mild", "reasons": "shoulders 12% closer to the ears",
+    ("tight", [{"start_s": 4.0, "end_s": 9.0, "strides": 7, "severity": 1.2, "severity_label": "mild",
+                "reasons": "shoulders 12% closer to the ears", "metrics": "shoulder_elevation_ratio",
                 "pace": "cadence 190 steps/min, 15% higher"}], "",
      ["Running tight in 1 segment(s):", "4.0-9.0 s (mild): shoulders 12% closer to the ears",
       "pace: cadence 190 steps/min, 15% higher"]),
 ])
 def test_the_terminal_gives_one_verdict_then_the_pace(capsys, verdict, segments, pace, expected):
     from formcheck.cli import _print_verdict
+    from formcheck.summary import Summary
 
     summary = {"clip": {"path": "run.mp4"}, "view": {"main": "side"}, "strides": {"count": 9, "cadence_spm": 170.0},
                "baseline": {"label": "your first 20 s"}, "metrics": {}, "verdict": verdict, "segments": segments,
                "pace": {"note": pace}}
-    _print_verdict(summary)
+    _print_verdict(Summary.from_dict(summary))
     lines = [line.strip() for line in capsys.readouterr().out.splitlines() if line.strip()]
     assert lines[-len(expected):] == expected
     assert sum(line.startswith(("Running tight", "No sustained", "Not enough")) for line in lines) == 1

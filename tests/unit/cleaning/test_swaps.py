@@ -168,7 +168,7 @@ def test_the_analysis_measures_the_repaired_track_and_keeps_the_raw_one():
     analysis = analysis_from_run(run)
     assert analysis.raw_track is raw
     np.testing.assert_array_equal(analysis.track.xy, smooth_track(truth).xy)
-    assert analysis.summary["left_right_swaps"]["legs"] == {"frames": 2, "frames_checked": len(raw),
+    assert analysis.summary.left_right_swaps["legs"] == {"frames": 2, "frames_checked": len(raw),
                                                             "share": 2 / len(raw)}
 
 

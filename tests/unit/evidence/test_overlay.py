@@ -17,6 +17,7 @@ from formcheck.evidence.overlay.render import render_overlay
 from formcheck.io.video import VideoReader, probe
 from formcheck.pipeline import Analysis, measure
 from formcheck.pose.track import Track
+from formcheck.summary import Summary
 from tests import synthetic
 from tests.clips import write_clip
 from tests.conftest import RUN01, VIDEO_HEIGHT, sample
@@ -43,7 +44,7 @@ def synthetic_overlay(tmp_path_factory) -> tuple[Analysis, list[tuple[float, np.
     clip = write_clip(folder / "plain.mp4", frames, track.times)
     config = Config()
     analysis = Analysis(info=probe(clip), raw_track=track, track=track, measurements=measure(track, config),
-                        config=config, summary={})
+                        config=config, summary=Summary())
     out = folder / "overlay.mp4"
     render_overlay(analysis, out, OverlayConfig(max_height=960))
     return analysis, decoded(out)

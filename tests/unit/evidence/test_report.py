@@ -93,7 +93,10 @@ def fake_summary(segments: list[dict], verdict: str = "tight") -> dict:
 
 
 def fake_analysis(summary: dict) -> SimpleNamespace:
-    return SimpleNamespace(summary=summary)
+    """What write_report reads of an analysis: its summary, read as summary.json is read back."""
+    from formcheck.summary import Summary
+
+    return SimpleNamespace(summary=Summary.from_dict(summary))
 
 
 def save_png(path: Path) -> Path:

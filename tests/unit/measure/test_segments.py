@@ -146,3 +146,24 @@ def test_a_saved_baseline_keeps_its_strides_for_judging_by_pace(tmp_path):
     assert at_210.strides == 10 and at_210.label == "early.mp4 at a similar pace"
     assert at_210.median["hand_height_ratio"] == pytest.approx(RELAXED["hand_height_ratio"] + 0.15, abs=0.005)
     assert loaded.at_pace(240.0, SegmentConfig()) is None
+
+
+def test_a_summary_reads_back_what_it_wrote(tmp_path):
+    """summary.json round-trips through the Summary dataclass, segments and their reasons included,
+    and a file of an earlier formcheck without some keys reads back with their defaults."""
+    from formcheck.summary import Summary
+
+    shrug = np.zeros(40)
+    shrug[15:25] = TIGHT["shoulder_elevation_ratio"]
+    segments = segments_of(strides(40, {"shoulder_elevation_ratio": shrug}))
+    summary = Summary(clip_sha256="ab", verdict="tight", segments=segments, metrics={"x": {"median": float("nan")}},
+                      warnings=["dark"])
+    summary.save(tmp_path)
+    loaded = Summary.load(tmp_path)
+    assert loaded.segments == segments and loaded.verdict == "tight" and loaded.warnings == ["dark"]
+    assert loaded.metrics == {"x": {"median": None}}  # NaN is null in JSON
+    (tmp_path / "summary.json").write_text('{"verdict": "relaxed"}')
+    older = Summary.load(tmp_path)
+    assert older.verdict == "relaxed" and older.segments == [] and older.config == {}
+    (tmp_path / "summary.json").write_text("not json")
+    assert Summary.load(tmp_path) is None
