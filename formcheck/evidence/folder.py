@@ -32,7 +32,7 @@ class WrittenAnalysis(Analysis):
     def _repr_html_(self) -> str:
         from formcheck.evidence.report import summary_card
 
-        return summary_card(self.summary.to_dict(), self.out_dir)
+        return summary_card(self.summary, self.out_dir)
 
     def video(self, width: int = 480):
         """The overlay video as an IPython display object (embedded, so it plays wherever the

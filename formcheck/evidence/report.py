@@ -24,6 +24,7 @@ import jinja2
 
 from formcheck.measure.registry import BY_COLUMN, METRIC_COLUMNS, METRIC_LABELS
 from formcheck.measure.segments import Segment
+from formcheck.summary import Summary
 
 if TYPE_CHECKING:
     from formcheck.pipeline import Analysis
@@ -46,18 +47,18 @@ def write_report(analysis: Analysis, folder: Path, video: str | None, plots: lis
     listed as missing rather than failing the report.
     """
     folder = Path(folder)
-    html = render_report(analysis.summary.to_dict(), folder, video, plots)
+    html = render_report(analysis.summary, folder, video, plots)
     path = folder / "report.html"
     path.write_text(html, encoding="utf-8")
     return path
 
 
-def render_report(summary: dict, folder: Path, video: str | None, plots: list[str]) -> str:
-    """The report page as a string, from a ``summary.json``-shaped dict (see :func:`write_report`)."""
+def render_report(summary: Summary, folder: Path, video: str | None, plots: list[str]) -> str:
+    """The report page as a string, from an analysis's summary (see :func:`write_report`)."""
     return environment().get_template(TEMPLATE).render(**report_context(summary, Path(folder), video, plots))
 
 
-def summary_card(summary: dict, out_dir: Path | None = None) -> str:
+def summary_card(summary: Summary, out_dir: Path | None = None) -> str:
     """A compact HTML card of one analysis for Jupyter: verdict, segments, warnings, measure table."""
     context = report_context(summary, Path(out_dir or "."), None, [])
     return environment().get_template(CARD_TEMPLATE).render(**context, out_dir=out_dir)
@@ -71,13 +72,11 @@ def environment() -> jinja2.Environment:
     return env
 
 
-def report_context(summary: dict, folder: Path, video: str | None, plots: list[str]) -> dict[str, Any]:
+def report_context(summary: Summary, folder: Path, video: str | None, plots: list[str]) -> dict[str, Any]:
     """Everything the template shows, prepared from ``summary`` (the template does no lookups)."""
-    segments = [_segment(i, seg) for i, seg in enumerate(summary.get("segments") or [], start=1)]
-    verdict = summary.get("verdict") or "not enough data"
-    clip = summary.get("clip") or {}
-    strides = summary.get("strides") or {}
-    baseline = summary.get("baseline") or {}
+    segments = [_segment(i, seg) for i, seg in enumerate(summary.segments, start=1)]
+    verdict = summary.verdict
+    clip, strides, baseline = summary.clip, summary.strides, summary.baseline
     images = plot_images(folder, plots)
     file_name = PurePath(str(clip.get("path") or "")).name or MISSING
     return {
@@ -85,21 +84,21 @@ def report_context(summary: dict, folder: Path, video: str | None, plots: list[s
         "verdict_class": VERDICT_CLASS.get(verdict, "nodata"),
         "headline": headline(verdict, len(segments)),
         "file_name": file_name,
-        "facts_line": _facts_line(file_name, clip, summary.get("view") or {}, strides, baseline),
+        "facts_line": _facts_line(file_name, clip, summary.view, strides, baseline),
         "segments": segments,
-        "pace_note": str((summary.get("pace") or {}).get("note") or ""),
+        "pace_note": str(summary.pace.get("note") or ""),
         "video": video,
         "overview": images[0] if images else None,
         "metric_plots": images[1:],
-        "metrics": _metric_rows(summary.get("metrics") or {}),
+        "metrics": _metric_rows(summary.metrics),
         "clip": clip,
-        "coverage": _coverage_rows(summary.get("coverage") or {}),
-        "view": summary.get("view") or {},
+        "coverage": _coverage_rows(summary.coverage),
+        "view": summary.view,
         "strides": strides,
         "baseline": baseline,
         "summary": summary,
-        "warnings": [str(w) for w in summary.get("warnings") or []],
-        "version": summary.get("formcheck_version") or MISSING,
+        "warnings": [str(w) for w in summary.warnings],
+        "version": summary.formcheck_version or MISSING,
         "missing": MISSING,
     }
 
@@ -148,10 +147,8 @@ def clock(value: Any) -> str:
     return f"{int(minutes)}:{rest:04.1f}"
 
 
-def _segment(number: int, record: dict) -> dict:
-    """One segment of ``summary.json`` for the template: times, severity and reasons paired with
-    their advice."""
-    seg = Segment.from_record(record)
+def _segment(number: int, seg: Segment) -> dict:
+    """One segment for the template: times, severity and reasons paired with their advice."""
     return {
         "number": number,
         "start_s": seg.start_s,

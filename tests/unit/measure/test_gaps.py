@@ -20,6 +20,7 @@ from formcheck.measure.registry import METRIC_COLUMNS
 from formcheck.measure.segments import find_segments
 from formcheck.pipeline import measure
 from formcheck.pose.track import Track
+from formcheck.summary import Summary
 from tests.conftest import run_cli, sample
 from tests.synthetic import runner, step_at
 from tests.unit.evidence.test_report import fake_summary, visible_text
@@ -136,5 +137,5 @@ def test_run08_reports_the_gaps_and_measures_nothing_in_them(tmp_path):
 def test_the_report_states_the_time_in_view_and_the_gaps(tmp_path):
     summary = {**fake_summary([]), "runner_in_view": {"seconds": 3.26, "of_seconds": 5.4,
                                                       "gaps_s": [[0.02, 0.84], [4.1, 5.42]]}}
-    lines = visible_text(render_report(summary, tmp_path, None, [])).splitlines()
+    lines = visible_text(render_report(Summary.from_dict(summary), tmp_path, None, [])).splitlines()
     assert lines[lines.index("runner in view") + 1] == "3.3 s of 5.4 s (gaps: 0.0-0.8 s, 4.1-5.4 s)"
