@@ -39,7 +39,7 @@ from formcheck.runtime.memory import release_free_memory
 from formcheck.runtime.progress import Progress
 from formcheck.scene.camera import WINDOW_S, CameraMotion, pan_warnings
 from formcheck.scene.roll import CameraRoll, roll_warnings, upright
-from formcheck.summary import Summary
+from formcheck.summary import Summary, verdict_of
 
 
 @dataclass
@@ -108,7 +108,7 @@ class Measurements:
             for name in METRIC_COLUMNS
         }
         measurable = self.stride_metrics[list(METRIC_COLUMNS)].notna().any(axis=1).sum()
-        verdict = "tight" if len(self.segments) else ("relaxed" if measurable >= 3 else "not enough data")
+        verdict = verdict_of(self.segments, int(measurable))
         return {
             "view": {"main": self.view.main_view(), "share": self.view.share()},
             "strides": {"source": self.strides.source, "count": len(self.stride_metrics),

@@ -14,20 +14,30 @@ import dataclasses
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal, get_args
 
 from formcheck.io.output import write_json
 from formcheck.measure.segments import Segment
 
 SUMMARY_NAME = "summary.json"
-#: The verdicts an analysis can reach.
-VERDICTS = ("tight", "relaxed", "not enough data")
+#: The verdict on one clip (:func:`verdict_of`); its reasons are the segments' (:class:`Segment`).
+Verdict = Literal["tight", "relaxed", "not enough data"]
+VERDICTS: tuple[str, ...] = get_args(Verdict)
+#: Fewer strides with any measure than this: "not enough data".
+MIN_JUDGED_STRIDES = 3
+
+
+def verdict_of(segments: list[Segment], measurable_strides: int) -> Verdict:
+    """The :data:`Verdict` of a clip with these segments and this many strides with any measure."""
+    if segments:
+        return "tight"
+    return "relaxed" if measurable_strides >= MIN_JUDGED_STRIDES else "not enough data"
 
 
 @dataclass
 class Summary:
-    """The analysis of one clip in brief (``summary.json``). ``verdict`` is one of
-    :data:`VERDICTS`: "tight" when there is a segment, else "relaxed" with at least 3 measurable
-    strides, else "not enough data". ``files``: the files of the output folder, filled in when it is
+    """The analysis of one clip in brief (``summary.json``): its :data:`Verdict`, with the
+    ``segments`` that make it; ``files``: the files of the output folder, filled in when it is
     written. Times in seconds; NaN where a figure could not be computed (null in the file)."""
 
     formcheck_version: str = ""
@@ -47,7 +57,7 @@ class Summary:
     strides: dict = field(default_factory=dict)
     metrics: dict[str, dict] = field(default_factory=dict)
     baseline: dict = field(default_factory=dict)
-    verdict: str = "not enough data"
+    verdict: Verdict = "not enough data"
     segments: list[Segment] = field(default_factory=list)
     pace: dict = field(default_factory=dict)
     camera: dict = field(default_factory=dict)
@@ -70,6 +80,8 @@ class Summary:
         """The summary :meth:`to_dict` made (missing keys: their defaults; unknown keys ignored)."""
         known = {f.name for f in dataclasses.fields(cls)}
         values = {key: value for key, value in data.items() if key in known}
+        if values.get("verdict") not in VERDICTS:
+            values.pop("verdict", None)  # not a verdict formcheck gives: read as "not enough data"
         values["segments"] = [Segment.from_record(record) for record in data.get("segments") or []]
         return cls(**values)
 
