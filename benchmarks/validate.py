@@ -146,11 +146,11 @@ def verdicts_section(clips: list[Path]) -> list[str]:
     false_alarms = 0
     for clip in clips:
         summary = analyze_clip(clip, config).summary
-        segments = "<br>".join(f"{seg['start_s']:.1f}-{seg['end_s']:.1f} s: {seg['reasons']}"
-                               + (f" (pace: {seg['pace']})" if seg.get("pace") else "") for seg in summary["segments"])
-        lines.append(f"| {clip.stem} | {summary['verdict']} | {segments or '-'} | {summary['pace']['note'] or '-'} |")
+        segments = "<br>".join(f"{seg.start_s:.1f}-{seg.end_s:.1f} s: {'; '.join(r.text for r in seg.reasons)}"
+                               + (f" (pace: {seg.pace})" if seg.pace else "") for seg in summary.segments)
+        lines.append(f"| {clip.stem} | {summary.verdict} | {segments or '-'} | {summary.pace.get('note') or '-'} |")
         if clip.name.startswith(STEADY_CLIPS):
-            false_alarms += len(summary["segments"])
+            false_alarms += len(summary.segments)
     steady = [clip.stem for clip in clips if clip.name.startswith(STEADY_CLIPS)]
     return lines + ["", f"False alarms: {false_alarms} tight segment(s) on the {len(steady)} steady clips "
                         f"({', '.join(steady)}).", ""]

@@ -50,6 +50,8 @@ def allowed(spec: dict) -> str:
     low, high, above = spec["low"], spec["high"], spec["above"]
     if low is not None and high is not None:
         words += f" from {low:g} to {high:g}"
+    elif above is not None and high is not None:
+        words += f" above {above:g} and at most {high:g}"
     elif low is not None:
         words += f", {low:g} or more"
     elif above is not None:
@@ -79,10 +81,14 @@ def _fits(value: Any, spec: dict) -> bool:
 
 def check_section(section: Any, name: str) -> None:
     """Raise :class:`ConfigError` for the first setting of ``section`` (a dataclass instance, the
-    ``[name]`` section) whose value is not allowed, in one line."""
+    ``[name]`` section) whose value is not allowed, in one line. A whole number written as a float
+    (``every = 2.0``) is taken as the whole number."""
     for f in dataclasses.fields(section):
         spec = f.metadata.get("setting")
         value = getattr(section, f.name)
+        if spec is not None and spec["kind"] == "int" and isinstance(value, float) and value.is_integer():
+            value = int(value)
+            object.__setattr__(section, f.name, value)  # the sections are frozen: this is their making
         if spec is not None and not _fits(value, spec):
             flag = f" ({spec['flag']})" if spec["flag"] else ""
             raise ConfigError(f"[{name}] {f.name}{flag} = {toml_value(value)}: expected {allowed(spec)}")
@@ -91,7 +97,8 @@ def check_section(section: Any, name: str) -> None:
 def help_of(section: Any, key: str) -> str:
     """A setting's help for the command line, with what it accepts."""
     spec = spec_of(section, key)
-    default = "" if spec["optional"] else f"; default {toml_value(getattr(section, key))}"
+    value = getattr(section, key)
+    default = "" if value is None else f"; default {toml_value(value)}"
     return f"{spec['help']} [{allowed(spec)}{default}]"
 
 

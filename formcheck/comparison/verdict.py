@@ -74,8 +74,9 @@ class Comparison:
         if not pace_changed(np.array([late]), early, SegmentConfig(pace_change_share=self.pace_change_share))[0]:
             return ""
         faster = late > early
-        judged = ("were compared only with your early strides at the late clip's pace"
-                  if self.table["at_pace"].any() else "were not judged")
+        at_pace = self.table["at_pace"] if "at_pace" in self.table else pd.Series(dtype=bool)
+        judged = (f"were compared only with your early strides at the late clip's pace (where there were at "
+                  f"least {MIN_STRIDES}), and not judged otherwise" if at_pace.any() else "were not judged")
         return (f"Your cadence was {late:.0f} steps/min in the late clip against {early:.0f} in the early one, "
                 f"{abs(late / early - 1):.0%} {'higher' if faster else 'lower'}: a {'faster' if faster else 'slower'} "
                 f"pace. {PACE_DRIVEN_WORDS[0].upper()}{PACE_DRIVEN_WORDS[1:]} change with pace, so their changes "

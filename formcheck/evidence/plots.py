@@ -5,7 +5,7 @@ Each metric gets one panel: the per-frame values from the raw track (grey) and t
 the "normal range" around it (baseline median +- the change that would count as tight, the same
 number :func:`formcheck.measure.segments.deviations` uses), and the "running tight" segments shaded red.
 The x axis is the clip time in seconds; y values are in the metric's own unit (see
-:data:`formcheck.measure.metrics.METRIC_LABELS`). NaN values (not measured in that frame or stride) leave
+:data:`formcheck.measure.registry.METRIC_LABELS`). NaN values (not measured in that frame or stride) leave
 gaps in the lines.
 
 Only :class:`matplotlib.figure.Figure` objects are used, never ``matplotlib.pyplot``: no global

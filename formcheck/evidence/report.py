@@ -235,10 +235,6 @@ def plot_images(folder: Path, plots: list[str]) -> list[dict]:
     return images
 
 
-def _short_label(metric: str) -> str:
-    return METRIC_LABELS.get(metric, metric).split(" (")[0]
-
-
 def _float(value: Any) -> float:
     if isinstance(value, jinja2.Undefined):
         return float("nan")

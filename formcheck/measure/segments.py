@@ -285,7 +285,8 @@ def _reason(name: str, strides: pd.DataFrame, baseline: Baseline, references: li
     segment, against the baseline, or for a pace-driven measure against the strides of a similar
     pace each was judged by (``references``, one per stride)."""
     now = float(np.nanmedian(strides[name]))
-    if name not in PACE_DRIVEN or all(ref is baseline for ref in references):
+    judged_by = [ref for ref in references if ref is not None]  # calm strides bridged in a run may have none
+    if name not in PACE_DRIVEN or all(ref is baseline for ref in judged_by):
         return reason(name, now, baseline.median[name], baseline.label)
-    base = float(np.nanmedian([ref.median[name] for ref in references if ref is not None]))
+    base = float(np.nanmedian([ref.median[name] for ref in judged_by]))
     return reason(name, now, base, f"{baseline.label} at a similar pace")

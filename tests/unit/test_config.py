@@ -118,3 +118,20 @@ def test_a_bad_setting_on_the_command_line_is_one_line_and_writes_nothing(tmp_pa
                              "--every", "0"], capture_output=True, text=True)
     assert result.returncode == 6 and not out.exists()
     assert result.stderr.strip() == "formcheck: error: [pose] every (--every) = 0: expected a whole number, 1 or more"
+
+
+def test_a_limit_on_both_sides_is_checked_and_said(tmp_path):
+    path = tmp_path / "share.toml"
+    path.write_text("[segments]\nbaseline_share = 1.5\n")
+    with pytest.raises(ConfigError, match=r"baseline_share = 1.5: expected a number above 0 and at most 1$"):
+        load_config(path)
+
+
+def test_a_whole_number_written_as_a_float_is_taken(tmp_path):
+    path = tmp_path / "every.toml"
+    path.write_text("[pose]\nevery = 2.0\n[segments]\nmin_strides = 4.0\n")
+    config = load_config(path)
+    assert config.pose.every == 2 and isinstance(config.pose.every, int) and config.segments.min_strides == 4
+    path.write_text("[pose]\nevery = 2.5\n")
+    with pytest.raises(ConfigError, match=r"\[pose\] every \(--every\) = 2.5: expected a whole number, 1 or more"):
+        load_config(path)

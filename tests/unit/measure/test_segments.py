@@ -167,3 +167,16 @@ def test_a_summary_reads_back_what_it_wrote(tmp_path):
     assert older.verdict == "relaxed" and older.segments == [] and older.config == {}
     (tmp_path / "summary.json").write_text("not json")
     assert Summary.load(tmp_path) is None
+
+
+def test_a_run_judged_against_the_whole_baseline_says_so_even_across_a_stride_at_another_pace():
+    """A calm stride at another pace bridged inside a run (not judged: no baseline strides of its
+    pace) does not make the reason claim a similar-pace baseline."""
+    n = 40
+    hands = np.zeros(n)
+    hands[15:26] = TIGHT["hand_height_ratio"]
+    table = strides(n, {"hand_height_ratio": hands})
+    table.loc[20, "cadence_spm"] = 210.0  # one stride at another pace, bridged
+    found = segments_of(table)
+    assert len(found) == 1 and found[0].metrics == ["hand_height_ratio"]
+    assert "at a similar pace" not in found[0].reasons[0].text
