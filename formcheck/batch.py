@@ -22,6 +22,7 @@ from formcheck.errors import FormcheckError, OutputError
 from formcheck.io.destination import absolute, close_batch_folder, open_batch_folder
 from formcheck.measure.baseline import Baseline
 from formcheck.pipeline import default_output_dir
+from formcheck.pose.clip_pass import usable_cores
 
 #: File name endings taken as clips when a folder is given.
 VIDEO_SUFFIXES = (".mp4", ".mov", ".m4v", ".avi", ".mkv", ".webm", ".3gp")
@@ -73,10 +74,11 @@ def refuse_shared_folders(clips: list[Path], out: Path | None) -> None:
         seen[folder] = clip
 
 
-def analyze_many(clips: list[Path], config: Config, out: Path | None = None, *, jobs: int = 2,
+def analyze_many(clips: list[Path], config: Config, out: Path | None = None, *, jobs: int | None = None,
                  baseline: Baseline | None = None, video: bool = True, report: bool = True, reuse: bool = True,
                  progress: Callable[[int, int], None] | None = None) -> list[ClipResult]:
-    """Analyse ``clips`` with ``jobs`` worker processes; results in the order of ``clips``.
+    """Analyse ``clips`` with ``jobs`` worker processes (None: one per usable core,
+    :func:`~formcheck.pose.clip_pass.usable_cores`); results in the order of ``clips``.
     ``out``: the folder that takes one ``CLIP_STEM.formcheck`` per clip (made and marked as formcheck's
     batch folder when new, removed again when no clip got through; a folder of yours is only added
     to); None: each next to its clip. Each clip's folder follows the rules of a single clip
@@ -85,7 +87,7 @@ def analyze_many(clips: list[Path], config: Config, out: Path | None = None, *, 
     refuse_shared_folders(clips, out)
     made = open_batch_folder(out) if out else []
     try:
-        return _run_pool(clips, config, out, jobs, baseline, video, report, reuse, progress)
+        return _run_pool(clips, config, out, jobs or usable_cores(), baseline, video, report, reuse, progress)
     finally:
         close_batch_folder(made)
 

@@ -55,7 +55,7 @@ def analyze(
     video_height: Annotated[Optional[int], typer.Option(help=help_of(OverlayConfig, "max_height"))] = None,
     fresh: Annotated[bool, typer.Option("--fresh", help="Run the pose model again even if the output folder holds this clip's landmarks.")] = False,
     person: Annotated[Optional[str], typer.Option(help=help_of(FollowConfig, "person"))] = None,
-    jobs: Annotated[int, typer.Option(help="With several clips: how many to analyse at once (worker processes).")] = 2,
+    jobs: Annotated[Optional[int], typer.Option(help="With several clips: how many to analyse at once (worker processes) [default: one per usable core].")] = None,
     debug: Debug = False,
 ) -> None:
     """Measure the runner in each clip, find 'running tight' segments, and write the overlay video,

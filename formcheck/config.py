@@ -51,6 +51,9 @@ class PoseConfig(_Section):
                                      "size.", unit="px", low=MIN_MAX_HEIGHT, example=720, flag="--max-height")
     every: int = setting(1, "Analyse every n-th frame only (1 = every frame). For 120-240 fps clips, 2-4 still "
                          "samples each stride finely and is faster.", low=1, flag="--every")
+    parts: int | None = setting(None, "Search the clip in this many parts at once, each with a model of its own (1 = "
+                                "one pass). Left out: one part per usable core, at most 8 (each part holds a model "
+                                "in memory).", low=1, high=64, example=2)
     mirror: bool = setting(False, "Also search each frame flipped left to right and average the two, so a runner "
                            "running left reads exactly as one running right (the model alone reads the head up to "
                            "6 deg differently). Twice the model's time. formcheck compare turns it on by itself "

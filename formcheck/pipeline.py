@@ -33,7 +33,7 @@ from formcheck.measure.registry import METRIC_COLUMNS
 from formcheck.measure.segments import Segment, find_segments, pace_summary
 from formcheck.measure.strides import Strides, detect_strides, per_stride
 from formcheck.pose import PoseEstimator
-from formcheck.pose.clip_pass import Part, parts_of, search_clip
+from formcheck.pose.clip_pass import Part, part_count, parts_of, search_clip
 from formcheck.pose.track import Track, joined
 from formcheck.runtime.memory import release_free_memory
 from formcheck.runtime.progress import Progress
@@ -219,7 +219,7 @@ def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | N
     clip = Path(clip)
     with VideoReader(clip, max_height=config.pose.max_height) as reader:
         if estimator is None:
-            parts = parts_of(reader.first_time_s, reader.info.duration_s, config)
+            parts = parts_of(reader.first_time_s, reader.info.duration_s, config, part_count(config))
             found = search_clip(reader, parts, lambda: contextlib.closing(make_estimator(config)), progress, parallel,
                                 config.pose.every, config.pose.mirror)
             release_free_memory()  # or the overlay stage stacks on the models' freed memory

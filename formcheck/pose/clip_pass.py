@@ -1,16 +1,19 @@
-"""The pose pass: every frame of a clip through the pose model, in two parts of the clip at once.
+"""The pose pass: every frame of a clip through the pose model, in several parts of the clip at once.
 
-MediaPipe keeps only about 1.2 of a laptop's cores busy, whatever the clip. Two models, each on its
-own part of the clip in its own thread, use the rest: their graphs run in C++ without Python's GIL,
-and each part decodes its own frames. A clip of at least :data:`SPLIT_MIN_S` is searched in two
-parts that meet at a seam; the second part starts ``follow.motion_memory_s`` before the seam with a
-reader, model and follower of its own. Those lead frames only let the follower's motion map and the
+MediaPipe keeps only about 1.2 of a laptop's cores busy, whatever the clip. Several models, each on
+its own part of the clip in its own thread, use the rest: their graphs run in C++ without Python's
+GIL, and each part decodes its own frames. A clip is searched in one part per usable core
+(:func:`usable_cores`, at most :data:`MAX_PARTS`; ``[pose] parts`` sets another number), each at
+least :data:`PART_MIN_S` long; the parts meet at seams, and each part after the first starts
+``follow.motion_memory_s`` before its seam with a reader, model and follower of its own. Those lead frames only let the follower's motion map and the
 model's tracker settle on the runner, and their landmarks are dropped, so the model searches only
 some of them (:data:`LEAD_EVERY`, :data:`LEAD_CLOSE_S`); the motion map takes in every one.
 
-The parts depend on the clip and the settings only, never on the machine or on how they are run:
-one after the other (``parallel=False``, as a batch's workers do, since they keep the cores busy
-already) they give the very same landmarks. Not split: ``--every`` > 1 (frames are picked by their
+The parts depend on the clip, the settings and the number of parts, never on how they are run: one
+after the other (``parallel=False``, as a batch's workers do, since they keep the cores busy
+already) they give the very same landmarks. The number of parts follows the machine's cores unless
+``[pose] parts`` fixes it, so after a seam two machines' landmarks may differ as a pass started there
+differs from one that ran through it; the first part is always the whole pass's. Not split: ``--every`` > 1 (frames are picked by their
 index in the whole clip), ``--person`` (the point names a person in the clip's first frame), and a
 pose estimator handed in (there is only one of it).
 """
@@ -18,6 +21,7 @@ pose estimator handed in (there is only one of it).
 from __future__ import annotations
 
 import math
+import os
 import threading
 from collections.abc import Callable
 from contextlib import AbstractContextManager
@@ -35,10 +39,13 @@ from formcheck.scene.roll import RollMeter
 if TYPE_CHECKING:  # PyAV loads when a clip is read, not for a re-analysis from saved landmarks
     from formcheck.io.video import VideoReader
 
-#: Clips at least this long (s) are searched in two parts. The second part also searches some of
-#: the lead before its seam, so the shorter the clip, the more the two search beyond it: a sixth
-#: more at 3 s.
-SPLIT_MIN_S = 3.0
+#: Each part is at least this long (s): a clip of 3 s is searched in two parts, of 6 s in up to four.
+#: Each part after the first also searches some of the lead before its seam, so the shorter the
+#: parts, the more the model searches beyond the clip: a sixth more in two parts of 1.5 s.
+PART_MIN_S = 1.5
+#: At most this many parts by default: each holds a model, a decoder and a follower in memory,
+#: and each part after the first searches part of its lead again.
+MAX_PARTS = 8
 #: In a part's lead the model searches every LEAD_EVERY-th frame, and every frame of the last
 #: LEAD_CLOSE_S seconds before the seam, so its tracker runs at the clip's own rate into the seam.
 #: On run05 (a bystander) and run08 (a pass-by) the landmarks after the seam agree with a whole
@@ -72,15 +79,36 @@ class PartFound:
     broke_off: bool
 
 
-def parts_of(first_time_s: float, duration_s: float, config: Config) -> list[Part]:
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity where the system tells it)."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except (AttributeError, OSError):  # macOS and Windows have no affinity call
+        return os.cpu_count() or 1
+
+
+def part_count(config: Config) -> int:
+    """How many parts to search a clip in: ``[pose] parts``, or one per usable core up to
+    :data:`MAX_PARTS`."""
+    return config.pose.parts or min(usable_cores(), MAX_PARTS)
+
+
+def parts_of(first_time_s: float, duration_s: float, config: Config, count: int = 2) -> list[Part]:
     """The parts a clip whose first frame is shown at ``first_time_s`` and that lasts ``duration_s``
-    (s; NaN when unknown) is searched in: two of about equal work, or the whole clip."""
+    (s; NaN when unknown) is searched in: up to ``count`` of about equal work (the model's frames,
+    the searched part of each lead included), each at least :data:`PART_MIN_S` and three leads
+    long, or the whole clip."""
     lead = config.follow.motion_memory_s
-    if not duration_s >= max(SPLIT_MIN_S, 3 * lead) or config.pose.every != 1 \
-            or person_point(config.follow.person) is not None:
+    if not duration_s > 0 or config.pose.every != 1 or person_point(config.follow.person) is not None:
         return [Part()]
-    seam = first_time_s + (duration_s + searched_in_lead_s(lead)) / 2
-    return [Part(stop_s=seam), Part(start_s=seam, lead_s=lead)]
+    count = min(count, int(duration_s // max(PART_MIN_S, 1.5 * lead)))
+    if count < 2:
+        return [Part()]
+    share = (duration_s + (count - 1) * searched_in_lead_s(lead)) / count  # each part's work, in seconds
+    seams = [first_time_s + share + k * (share - searched_in_lead_s(lead)) for k in range(count - 1)]
+    starts, stops = [-math.inf, *seams], [*seams, math.inf]
+    return [Part(start_s=start, stop_s=stop, lead_s=0.0 if k == 0 else lead)
+            for k, (start, stop) in enumerate(zip(starts, stops))]
 
 
 def searched_in_lead_s(lead_s: float) -> float:

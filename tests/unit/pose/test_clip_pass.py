@@ -3,6 +3,7 @@ run at once or one after the other, the runner kept across the seam on the real 
 from the caller's thread, and an error in either part."""
 
 import contextlib
+import dataclasses
 import math
 import threading
 
@@ -10,7 +11,7 @@ import numpy as np
 import pytest
 
 from formcheck import pipeline
-from formcheck.body.landmarks import POSE_INDEX
+from formcheck.body.landmarks import HEAD_AND_TRUNK, POSE_INDEX
 from formcheck.config import Config, FollowConfig, PoseConfig
 from formcheck.io.video import VideoReader
 from formcheck.pipeline import run_pose
@@ -18,7 +19,7 @@ from formcheck.pose import PoseFrame
 from formcheck.pose.clip_pass import (
     LEAD_CLOSE_S,
     LEAD_EVERY,
-    SPLIT_MIN_S,
+    PART_MIN_S,
     Part,
     parts_of,
     search_clip,
@@ -43,7 +44,7 @@ def test_a_long_clip_is_split_where_both_parts_have_as_many_frames_to_search():
 
 
 @pytest.mark.parametrize("duration_s, config", [
-    (SPLIT_MIN_S - 0.1, Config()),
+    (2 * PART_MIN_S - 0.1, Config()),
     (math.nan, Config()),  # the container does not say
     (10.0, Config(pose=PoseConfig(every=2))),  # frames picked by their index in the whole clip
     (10.0, Config(follow=FollowConfig(person="440,260"))),  # a person named in the first frame
@@ -194,3 +195,41 @@ def test_an_error_in_either_part_is_raised_in_the_caller_and_every_model_is_clos
         search_clip(reader, PARTS, model)
     assert len(models) == 2 and all(m.closed for m in models)
     assert threading.active_count() == 1  # no part, no decoder left running
+
+
+@pytest.fixture(scope="module")
+def run01_whole(tmp_path_factory):
+    """All of run01 (6.5 s: room for four parts), 360 pixels high."""
+    frames, times = sample_frames(sample(RUN01), max_frames=1000, max_height=360)
+    return write_clip(tmp_path_factory.mktemp("whole") / "run01.mp4", frames, times)
+
+
+@pytest.mark.slow
+def test_two_three_or_four_parts_give_the_landmarks_and_the_verdict_of_one_pass(run01_whole):
+    """However many cores share the pass, the first part is the whole pass's to the frame, the
+    parts after a seam find the runner where one pass does, and the measures and the verdict agree."""
+    from formcheck.body.geometry import trunk_length
+    from formcheck.pipeline import analysis_from_run
+
+    whole = whole_pass(run01_whole, FAST)
+    verdict = analysis_from_run(whole, FAST).summary
+    for count in (2, 3, 4):
+        config = dataclasses.replace(FAST, pose=dataclasses.replace(FAST.pose, parts=count))
+        split = run_pose(run01_whole, config, parallel=False)
+        parts = parts_of(0.0, split.info.duration_s, config, count)
+        assert len(parts) == count
+        np.testing.assert_array_equal(split.track.times, whole.track.times)
+        first = split.track.times < parts[1].start_s
+        np.testing.assert_array_equal(split.track.xy[first], whole.track.xy[first])
+        trunk = np.nanmedian(trunk_length(whole.track.xy))
+        apart = np.linalg.norm(split.track.xy[~first] - whole.track.xy[~first], axis=-1)[:, HEAD_AND_TRUNK] / trunk
+        print(f"{count} parts: head and trunk {np.nanmedian(apart):.4f} trunk lengths from one pass (median), "
+              f"{np.nanpercentile(apart, 95):.4f} (95th percentile)")
+        assert np.nanmedian(apart) < 0.005 and np.nanpercentile(apart, 95) < 0.02  # measured: 0.001, 0.0055
+        measured = analysis_from_run(split, config).summary
+        assert measured.verdict == verdict.verdict
+        for name, figures in measured.metrics.items():
+            one_pass = verdict.metrics[name]["median"]
+            if one_pass is not None and np.isfinite(one_pass):
+                tolerance = 1.0 if name.endswith("_deg") else 0.03 * abs(one_pass)
+                assert abs(figures["median"] - one_pass) <= tolerance, (count, name)
