@@ -111,10 +111,11 @@ class CameraRoll:
         }
 
     def as_dict(self) -> dict:
-        """The samples, for summary.json (:meth:`from_dict` reads them back)."""
-        return {"times_s": [round(t, 4) for t in self.times],
-                "roll_deg": [None if not math.isfinite(r) else round(r, 3) for r in self.roll_deg],
-                "support": [round(s, 3) for s in self.support]}
+        """The samples, for summary.json (:meth:`from_dict` reads them back exactly: a re-analysis
+        from saved landmarks then measures what the first analysis did, to the bit)."""
+        return {"times_s": list(self.times),
+                "roll_deg": [None if not math.isfinite(r) else r for r in self.roll_deg],
+                "support": list(self.support)}
 
     @classmethod
     def from_dict(cls, data: dict) -> CameraRoll:

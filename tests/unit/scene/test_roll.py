@@ -102,3 +102,18 @@ def test_measured_mirror_averaged_a_mirrored_frame_reads_exactly_the_opposite_ro
         meter.add(picture, 0.0)
         rolls.append(meter.result().roll_deg[0])
     assert rolls[0] == pytest.approx(3.0, abs=0.3) and rolls[1] == -rolls[0]
+
+
+def test_the_roll_reads_back_from_summary_json_exactly(tmp_path):
+    """A re-analysis from saved landmarks reads the roll from summary.json: rounded there, it moved
+    run01's head angles by about 1e-4 deg, so a re-analysis was not what the first analysis was."""
+    import json
+
+    from formcheck.io.output import write_json
+
+    roll = CameraRoll(times=(0.0, 1 / 12, 2 / 12), roll_deg=(-2.662392124533653, math.nan, 1.0000001),
+                      support=(4.06304669380188, 0.0, 0.3333333333))
+    write_json(tmp_path / "roll.json", roll.as_dict())
+    again = CameraRoll.from_dict(json.loads((tmp_path / "roll.json").read_text()))
+    assert again.times == roll.times and again.support == roll.support
+    assert again.roll_deg[0] == roll.roll_deg[0] and math.isnan(again.roll_deg[1]) and again.roll_deg[2] == 1.0000001
