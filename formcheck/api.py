@@ -102,7 +102,7 @@ def load_saved_run(out_dir: Path, clip: Path, config: Config) -> PoseRun | None:
     return PoseRun(info=_saved_video_info(summary, clip), track=track, warnings=list(summary.decode_warnings),
                    seconds=float(summary.timings.get("pose_s") or 0.0), clip_sha256=summary.clip_sha256, reused=True,
                    camera=CameraMotion.from_dict(summary.camera),
-                   roll=CameraRoll.from_dict(summary.camera_roll.get("samples", {})),
+                   roll=CameraRoll.from_dict(summary.camera_roll.get("samples", {})), parts=summary.pose_parts,
                    cleaned=load_saved_cleaning(out_dir, summary, config))
 
 

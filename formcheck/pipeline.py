@@ -59,8 +59,10 @@ class PoseRun:
     """Landmarks found in a clip, before any cleaning: the clip's facts and SHA-256, decoding
     warnings, how long inference took (s), whether they were loaded from a saved analysis, how
     the camera moved (no windows when not measured) and how it was rolled (no samples when not
-    measured). ``cleaned``: the saved clean track and strides,
-    when loaded with the settings they were made with (None: clean the landmarks again)."""
+    measured). ``parts``: how many parts of the clip were searched, each by a model of its own
+    (:mod:`formcheck.pose.clip_pass`; the landmarks after a seam depend on it). ``cleaned``: the saved
+    clean track and strides, when loaded with the settings they were made with (None: clean the
+    landmarks again)."""
 
     info: VideoInfo
     track: Track
@@ -71,6 +73,7 @@ class PoseRun:
     camera: CameraMotion = CameraMotion(WINDOW_S, ())
     cleaned: CleanedTrack | None = None
     roll: CameraRoll = CameraRoll()
+    parts: int = 1
 
 
 @dataclass
@@ -209,8 +212,8 @@ def file_sha256(path: Path) -> str:
 def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | None = None,
              progress: Progress | None = None, parallel: bool = True) -> PoseRun:
     """Find the runner's landmarks in every frame of ``clip`` (:mod:`formcheck.pose.clip_pass`: a long
-    enough clip in two parts, at once with ``parallel``, else one after the other, with the same
-    result), in full-size display pixels. ``estimator``: use this one for the whole clip (not closed), instead
+    enough clip in one part per usable core, at once with ``parallel``, else one after the other, with
+    the same result), in full-size display pixels. ``estimator``: use this one for the whole clip (not closed), instead
     of the configured model. Raises :class:`VideoError` for a file that is not a readable video
     (before any model loads) and :class:`NoPersonError` if nobody is found."""
     from formcheck.io.video import VideoReader
@@ -224,7 +227,8 @@ def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | N
                                 config.pose.every, config.pose.mirror)
             release_free_memory()  # or the overlay stage stacks on the models' freed memory
         else:
-            found = search_clip(reader, [Part()], lambda: contextlib.nullcontext(estimator), progress,
+            parts = [Part()]
+            found = search_clip(reader, parts, lambda: contextlib.nullcontext(estimator), progress,
                                 every=config.pose.every)
     camera, roll = found[0].pan, found[0].roll
     for part in found[1:]:
@@ -233,7 +237,7 @@ def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | N
     run = PoseRun(info=reader.info, track=joined([part.track for part in found]),
                   warnings=[warning for part in found for warning in part.warnings],
                   seconds=time.perf_counter() - start, clip_sha256=file_sha256(clip), camera=camera.result(),
-                  roll=roll.result())
+                  roll=roll.result(), parts=len(parts))
     if not run.track.found.any():
         raise NoPersonError(
             f"{clip.name}: nobody was found in any of the {len(run.track)} frames searched; "
@@ -275,6 +279,7 @@ def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baselin
         clip=run.info.as_dict(),
         clip_sha256=run.clip_sha256,
         pose_backend=raw.meta.get("backend"),
+        pose_parts=run.parts,
         pose_reused=run.reused,
         cleaning_reused=cleaned is not None,
         strides_reused=cleaned is not None and cleaned.strides is not None,

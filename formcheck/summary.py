@@ -37,13 +37,15 @@ def verdict_of(segments: list[Segment], measurable_strides: int) -> Verdict:
 @dataclass
 class Summary:
     """The analysis of one clip in brief (``summary.json``): its :data:`Verdict`, with the
-    ``segments`` that make it; ``files``: the files of the output folder, filled in when it is
-    written. Times in seconds; NaN where a figure could not be computed (null in the file)."""
+    ``segments`` that make it; ``pose_parts``: how many parts of the clip the pose model searched
+    at once (one per usable core by default, so it says which machine's landmarks these are);
+    ``files``: the files of the output folder, filled in when it is written. Times in seconds; NaN where a figure could not be computed (null in the file)."""
 
     formcheck_version: str = ""
     clip: dict = field(default_factory=dict)
     clip_sha256: str = ""
     pose_backend: str | None = None
+    pose_parts: int = 1
     pose_reused: bool = False
     cleaning_reused: bool = False
     strides_reused: bool = False

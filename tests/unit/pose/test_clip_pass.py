@@ -217,7 +217,7 @@ def test_two_three_or_four_parts_give_the_landmarks_and_the_verdict_of_one_pass(
         config = dataclasses.replace(FAST, pose=dataclasses.replace(FAST.pose, parts=count))
         split = run_pose(run01_whole, config, parallel=False)
         parts = parts_of(0.0, split.info.duration_s, config, count)
-        assert len(parts) == count
+        assert len(parts) == count and split.parts == count
         np.testing.assert_array_equal(split.track.times, whole.track.times)
         first = split.track.times < parts[1].start_s
         np.testing.assert_array_equal(split.track.xy[first], whole.track.xy[first])
@@ -227,7 +227,7 @@ def test_two_three_or_four_parts_give_the_landmarks_and_the_verdict_of_one_pass(
               f"{np.nanpercentile(apart, 95):.4f} (95th percentile)")
         assert np.nanmedian(apart) < 0.005 and np.nanpercentile(apart, 95) < 0.02  # measured: 0.001, 0.0055
         measured = analysis_from_run(split, config).summary
-        assert measured.verdict == verdict.verdict
+        assert measured.verdict == verdict.verdict and measured.pose_parts == count and verdict.pose_parts == 1
         for name, figures in measured.metrics.items():
             one_pass = verdict.metrics[name]["median"]
             if one_pass is not None and np.isfinite(one_pass):
