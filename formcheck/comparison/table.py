@@ -29,7 +29,7 @@ import pandas as pd
 from scipy import stats
 
 from formcheck.config import Config, QualityConfig
-from formcheck.measure.baseline import cadences, pace_changed
+from formcheck.measure.baseline import cadences, pace_changed, same_pace
 from formcheck.measure.registry import (
     BY_COLUMN,
     CADENCE,
@@ -131,8 +131,7 @@ def compare_strides(early: pd.DataFrame, late: pd.DataFrame, config: Config = Co
         rows.append(_compared(row, a, b, config, n_resamples, confidence, seed))
     cadence = next(row for row in rows if row["metric"] == "cadence_spm")
     if pace_changed(np.array([cadence["late_median"]]), cadence["early_median"], config.segments)[0]:
-        at_pace = early[~pace_changed(cadences(early), cadence["late_median"], config.segments)
-                        & np.isfinite(cadences(early))]
+        at_pace = early[same_pace(cadences(early), cadence["late_median"], config.segments)]
         for row in rows:
             if row["metric"] not in PACE_DRIVEN:
                 continue

@@ -39,6 +39,13 @@ def pace_changed(cadence: np.ndarray, base_cadence: float, config: SegmentConfig
         return np.abs(np.asarray(cadence, dtype=float) / base_cadence - 1.0) > config.pace_change_share
 
 
+def same_pace(cadence: np.ndarray, base_cadence: float, config: SegmentConfig) -> np.ndarray:
+    """(N,) bool: each cadence (steps/min) is known and within ``config.pace_change_share`` of
+    ``base_cadence``: the strides of that pace."""
+    cadence = np.asarray(cadence, dtype=float)
+    return ~pace_changed(cadence, base_cadence, config) & np.isfinite(cadence)
+
+
 def pace_phrase(cadence: float, base_cadence: float, than: str) -> str:
     """E.g. "cadence 190 steps/min, 15% higher than in your first 20 s (165): a faster pace"."""
     change = cadence / base_cadence - 1.0
@@ -81,7 +88,7 @@ class Baseline:
         pace"; None when fewer than ``config.min_baseline_strides`` are (or the strides' values are
         not known)."""
         cadence = np.asarray(self.stride_values.get("cadence_spm", ()), dtype=float)
-        near = ~pace_changed(cadence, cadence_spm, config) & np.isfinite(cadence)
+        near = same_pace(cadence, cadence_spm, config)
         if near.sum() < config.min_baseline_strides:
             return None
         table = pd.DataFrame({name: np.asarray(values, dtype=float)[near]

@@ -82,17 +82,17 @@ def judged_against(rule: Rule, references: list[Baseline | None], baseline: Base
 
 
 def tight_levels(rule: Rule, values: np.ndarray, judged_by: list[Baseline | None],
-                 config: SegmentConfig) -> tuple[np.ndarray, np.ndarray]:
-    """(tight change, needed) per stride for ``rule``'s ``values``, each against its own reference
-    in ``judged_by`` (:func:`judged_against`): how far it moved the tight way
-    (:func:`tight_change`) and the change it needs to count (:func:`rule_limits`), in the metric's
-    units; NaN where not measured or not judged (no reference)."""
-    tight, needed = np.full(len(values), np.nan), np.full(len(values), np.nan)
+                 config: SegmentConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(tight change, threshold, needed) per stride for ``rule``'s ``values``, each against its own
+    reference in ``judged_by`` (:func:`judged_against`): how far it moved the tight way
+    (:func:`tight_change`), the configured smallest change and the change it needs to count
+    (:func:`rule_limits`), in the metric's units; NaN where not measured or not judged (no reference)."""
+    tight, threshold, needed = (np.full(len(values), np.nan) for _ in range(3))
     for reference in {id(ref): ref for ref in judged_by if ref is not None}.values():
         at = np.array([ref is reference for ref in judged_by])
-        needed[at] = rule_limits(rule, reference, config)[1]
+        threshold[at], needed[at] = rule_limits(rule, reference, config)
         tight[at] = tight_change(rule, values[at], reference)
-    return tight, needed
+    return tight, threshold, needed
 
 
 def deviations(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentConfig,
@@ -105,9 +105,8 @@ def deviations(stride_table: pd.DataFrame, baseline: Baseline, config: SegmentCo
     references = pace_references(stride_table, baseline, config) if references is None else references
     for rule in RULES:
         judged_by = judged_against(rule, references, baseline)
-        tight, needed = tight_levels(rule, stride_table[rule.metric].to_numpy(dtype=float), judged_by, config)
-        threshold = np.array([np.nan if ref is None else rule_threshold(rule, ref.median[rule.metric], config)
-                              for ref in judged_by])
+        tight, threshold, needed = tight_levels(rule, stride_table[rule.metric].to_numpy(dtype=float), judged_by,
+                                                config)
         with np.errstate(invalid="ignore"):
             out[rule.metric] = np.where(np.isfinite(tight), np.where(tight >= needed, tight / threshold, 0.0), np.nan)
     return out

@@ -146,7 +146,7 @@ def _gauges(stride_metrics: pd.DataFrame, frame_metrics: pd.DataFrame, baseline:
     for rule in rules:
         values = stride_metrics[rule.metric].to_numpy(dtype=float)
         judged_by = judged_against(rule, references, baseline)
-        tight, needed = tight_levels(rule, values, judged_by, config)
+        tight, _, needed = tight_levels(rule, values, judged_by, config)
         unit = _UNIT_FORMAT["deg" if rule.metric.endswith("_deg") else "ratio"]
         for i, (value, level, reference) in enumerate(zip(values, tight / needed, judged_by)):
             base = np.nan if reference is None else reference.median[rule.metric]

@@ -59,11 +59,16 @@ def whole_pass(clip, config):
         return run_pose(clip, config, estimator=model)
 
 
+def run01_copy(tmp_path_factory, name: str, max_frames: int):
+    """The first ``max_frames`` frames of run01, 360 pixels high, as a clip of its own."""
+    frames, times = sample_frames(sample(RUN01), max_frames=max_frames, max_height=360)
+    return write_clip(tmp_path_factory.mktemp(name) / f"run01_{name}.mp4", frames, times)
+
+
 @pytest.fixture(scope="module")
 def run01_head(tmp_path_factory):
-    """run01's first 3.5 s (long enough for two parts), 360 pixels high."""
-    frames, times = sample_frames(sample(RUN01), max_frames=210, max_height=360)
-    return write_clip(tmp_path_factory.mktemp("head") / "run01_head.mp4", frames, times)
+    """run01's first 3.5 s (long enough for two parts)."""
+    return run01_copy(tmp_path_factory, "head", 210)
 
 
 @pytest.mark.slow
@@ -199,9 +204,8 @@ def test_an_error_in_either_part_is_raised_in_the_caller_and_every_model_is_clos
 
 @pytest.fixture(scope="module")
 def run01_whole(tmp_path_factory):
-    """All of run01 (6.5 s: room for four parts), 360 pixels high."""
-    frames, times = sample_frames(sample(RUN01), max_frames=1000, max_height=360)
-    return write_clip(tmp_path_factory.mktemp("whole") / "run01.mp4", frames, times)
+    """All of run01 (6.5 s: room for four parts)."""
+    return run01_copy(tmp_path_factory, "whole", 1000)
 
 
 @pytest.mark.slow
