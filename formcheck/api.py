@@ -103,7 +103,7 @@ def load_saved_run(out_dir: Path, clip: Path, config: Config) -> PoseRun | None:
                    seconds=float(summary.timings.get("pose_s") or 0.0), clip_sha256=summary.clip_sha256, reused=True,
                    camera=CameraMotion.from_dict(summary.camera),
                    roll=CameraRoll.from_dict(summary.camera_roll.get("samples", {})), parts=summary.pose_parts,
-                   cleaned=load_saved_cleaning(out_dir, summary, config))
+                   every=summary.pose_every, cleaned=load_saved_cleaning(out_dir, summary, config))
 
 
 def _saved_video_info(summary: Summary, clip: Path) -> VideoInfo:

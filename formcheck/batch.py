@@ -20,6 +20,7 @@ from pathlib import Path
 from formcheck.config import Config
 from formcheck.errors import FormcheckError, OutputError
 from formcheck.io.destination import absolute, close_batch_folder, open_batch_folder
+from formcheck.io.frame_pick import analysis_every
 from formcheck.measure.baseline import Baseline
 from formcheck.pipeline import default_output_dir
 from formcheck.pose.clip_pass import usable_cores
@@ -136,14 +137,16 @@ def _run_pool(clips: list[Path], config: Config, out: Path | None, jobs: int, ba
 
 
 def _work(clip: Path, config: Config, video: bool) -> int:
-    """Frames a clip will take: searched (every ``config.pose.every``-th) plus drawn; 0 if unknown."""
+    """Frames a clip will take: searched (every n-th, :func:`~formcheck.io.frame_pick.analysis_every`)
+    plus drawn; 0 if unknown."""
     from formcheck.io.video import probe  # PyAV: only when several clips are given
 
     try:
-        frames = probe(clip).frame_count or 0
+        info = probe(clip)
     except FormcheckError:
         return 0
-    return -(-frames // config.pose.every) + (frames if video else 0)
+    frames = info.frame_count or 0
+    return -(-frames // analysis_every(info.average_fps, config.pose.every)) + (frames if video else 0)
 
 
 #: Set in a worker process once Ctrl-C has reached it, however the interrupt then surfaced.

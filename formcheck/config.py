@@ -49,11 +49,13 @@ class PoseConfig(_Section):
     max_height: int | None = setting(None, "Analyse frames scaled down to at most this many pixels high (faster on "
                                      "4K clips); landmarks are still reported in full-size pixels. Left out: full "
                                      "size.", unit="px", low=MIN_MAX_HEIGHT, example=720, flag="--max-height")
-    every: int = setting(1, "Analyse every n-th frame only (1 = every frame). For 120-240 fps clips, 2-4 still "
-                         "samples each stride finely and is faster.", low=1, flag="--every")
+    every: int | None = setting(None, "Analyse every n-th frame only (1 = every frame). Left out: 30 frames a second "
+                                "(every 2nd frame of a 60 fps clip, every 8th at 240 fps; every frame below 60 "
+                                "fps), which measures what every frame does in a fraction of the time.",
+                                low=1, example=1, flag="--every")
     parts: int | None = setting(None, "Search the clip in this many parts at once, each with a model of its own (1 = "
-                                "one pass). Left out: one part per usable core, at most 8 (each part holds a model "
-                                "in memory).", low=1, high=64, example=2)
+                                "one pass). Left out: one part per usable core, at most 8 (each part holds a model of "
+                                "about 180 MiB in memory: 1 uses the least).", low=1, high=64, example=2)
     mirror: bool = setting(False, "Also search each frame flipped left to right and average the two, so a runner "
                            "running left reads exactly as one running right (the model alone reads the head up to "
                            "6 deg differently). Twice the model's time. formcheck compare turns it on by itself "

@@ -25,6 +25,7 @@ from formcheck.cleaning.swaps import SwapReport, repair_swaps
 from formcheck.cleaning.view import ViewEstimate, estimate_view
 from formcheck.config import Config
 from formcheck.errors import NoPersonError
+from formcheck.io.frame_pick import analysis_every
 from formcheck.io.video_info import VideoInfo
 from formcheck.measure.baseline import Baseline, baseline_label, baseline_strides
 from formcheck.measure.metrics import coverage, frame_metrics
@@ -60,7 +61,8 @@ class PoseRun:
     warnings, how long inference took (s), whether they were loaded from a saved analysis, how
     the camera moved (no windows when not measured) and how it was rolled (no samples when not
     measured). ``parts``: how many parts of the clip were searched, each by a model of its own
-    (:mod:`formcheck.pose.clip_pass`; the landmarks after a seam depend on it). ``cleaned``: the saved
+    (:mod:`formcheck.pose.clip_pass`; the landmarks after a seam depend on it). ``every``: the model
+    saw every n-th frame, picked by time (:mod:`formcheck.io.frame_pick`). ``cleaned``: the saved
     clean track and strides, when loaded with the settings they were made with (None: clean the
     landmarks again)."""
 
@@ -74,6 +76,7 @@ class PoseRun:
     cleaned: CleanedTrack | None = None
     roll: CameraRoll = CameraRoll()
     parts: int = 1
+    every: int = 1
 
 
 @dataclass
@@ -211,7 +214,8 @@ def file_sha256(path: Path) -> str:
 
 def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | None = None,
              progress: Progress | None = None, parallel: bool = True) -> PoseRun:
-    """Find the runner's landmarks in every frame of ``clip`` (:mod:`formcheck.pose.clip_pass`: a long
+    """Find the runner's landmarks in ``clip``, 30 frames a second of it unless ``[pose] every``
+    says otherwise (:mod:`formcheck.io.frame_pick`; :mod:`formcheck.pose.clip_pass`: a long
     enough clip in one part per usable core, at once with ``parallel``, else one after the other, with
     the same result), in full-size display pixels. ``estimator``: use this one for the whole clip (not closed), instead
     of the configured model. Raises :class:`VideoError` for a file that is not a readable video
@@ -221,15 +225,16 @@ def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | N
     start = time.perf_counter()
     clip = Path(clip)
     with VideoReader(clip, max_height=config.pose.max_height) as reader:
+        every = analysis_every(reader.frame_rate, config.pose.every)
         if estimator is None:
             parts = parts_of(reader.first_time_s, reader.info.duration_s, config, part_count(config))
             found = search_clip(reader, parts, lambda: contextlib.closing(make_estimator(config)), progress, parallel,
-                                config.pose.every, config.pose.mirror)
+                                every, config.pose.mirror)
             release_free_memory()  # or the overlay stage stacks on the models' freed memory
         else:
             parts = [Part()]
             found = search_clip(reader, parts, lambda: contextlib.nullcontext(estimator), progress,
-                                every=config.pose.every)
+                                every=every)
     camera, roll = found[0].pan, found[0].roll
     for part in found[1:]:
         camera.extend(part.pan)
@@ -237,7 +242,7 @@ def run_pose(clip: Path, config: Config = Config(), estimator: PoseEstimator | N
     run = PoseRun(info=reader.info, track=joined([part.track for part in found]),
                   warnings=[warning for part in found for warning in part.warnings],
                   seconds=time.perf_counter() - start, clip_sha256=file_sha256(clip), camera=camera.result(),
-                  roll=roll.result(), parts=len(parts))
+                  roll=roll.result(), parts=len(parts), every=every)
     if not run.track.found.any():
         raise NoPersonError(
             f"{clip.name}: nobody was found in any of the {len(run.track)} frames searched; "
@@ -280,6 +285,7 @@ def analysis_from_run(run: PoseRun, config: Config = Config(), baseline: Baselin
         clip_sha256=run.clip_sha256,
         pose_backend=raw.meta.get("backend"),
         pose_parts=run.parts,
+        pose_every=run.every,
         pose_reused=run.reused,
         cleaning_reused=cleaned is not None,
         strides_reused=cleaned is not None and cleaned.strides is not None,

@@ -39,6 +39,7 @@ class Summary:
     """The analysis of one clip in brief (``summary.json``): its :data:`Verdict`, with the
     ``segments`` that make it; ``pose_parts``: how many parts of the clip the pose model searched
     at once (one per usable core by default, so it says which machine's landmarks these are);
+    ``pose_every``: it saw every n-th frame of the clip (:mod:`formcheck.io.frame_pick`);
     ``files``: the files of the output folder, filled in when it is written. Times in seconds; NaN where a figure could not be computed (null in the file)."""
 
     formcheck_version: str = ""
@@ -46,6 +47,7 @@ class Summary:
     clip_sha256: str = ""
     pose_backend: str | None = None
     pose_parts: int = 1
+    pose_every: int = 1
     pose_reused: bool = False
     cleaning_reused: bool = False
     strides_reused: bool = False

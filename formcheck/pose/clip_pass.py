@@ -1,4 +1,7 @@
-"""The pose pass: every frame of a clip through the pose model, in several parts of the clip at once.
+"""The pose pass: the clip's frames through the pose model, in several parts of the clip at once.
+
+The model sees 30 frames a second of a faster clip (:mod:`formcheck.io.frame_pick`), picked by
+time, so a part picks the frames a whole pass does.
 
 MediaPipe keeps only about 1.2 of a laptop's cores busy, whatever the clip. Several models, each on
 its own part of the clip in its own thread, use the rest: their graphs run in C++ without Python's
@@ -13,9 +16,9 @@ The parts depend on the clip, the settings and the number of parts, never on how
 after the other (``parallel=False``, as a batch's workers do, since they keep the cores busy
 already) they give the very same landmarks. The number of parts follows the machine's cores unless
 ``[pose] parts`` fixes it, so after a seam two machines' landmarks may differ as a pass started there
-differs from one that ran through it; the first part is always the whole pass's. Not split: ``--every`` > 1 (frames are picked by their
-index in the whole clip), ``--person`` (the point names a person in the clip's first frame), and a
-pose estimator handed in (there is only one of it).
+differs from one that ran through it; the first part is always the whole pass's. Not split:
+``--person`` (the point names a person in the clip's first frame), and a pose estimator handed in
+(there is only one of it).
 """
 
 from __future__ import annotations
@@ -99,7 +102,7 @@ def parts_of(first_time_s: float, duration_s: float, config: Config, count: int 
     the searched part of each lead included), each at least :data:`PART_MIN_S` and three leads
     long, or the whole clip."""
     lead = config.follow.motion_memory_s
-    if not duration_s > 0 or config.pose.every != 1 or person_point(config.follow.person) is not None:
+    if not duration_s > 0 or person_point(config.follow.person) is not None:
         return [Part()]
     count = min(count, int(duration_s // max(PART_MIN_S, 1.5 * lead)))
     if count < 2:
@@ -123,7 +126,7 @@ def search_clip(reader: VideoReader, parts: list[Part], estimator: Callable[[], 
     """Search ``parts`` of the clip ``reader`` reads, each with the estimator ``estimator()`` gives
     it for a ``with`` block: the first part through ``reader``, the others each through a reader of
     their own, in threads of their own beside the first (``parallel``) or after it.
-    ``every``: only every n-th frame (one part only). Parts after one whose decoding broke off are
+    ``every``: only every n-th frame, picked by time (:mod:`formcheck.io.frame_pick`). Parts after one whose decoding broke off are
     dropped, as a single pass would have stopped there. ``progress(frames done, frames expected or
     None)`` is called from this thread only."""
     info = reader.info
@@ -195,7 +198,7 @@ def _part_frames(expected: int | None, parts: list[Part], fps: float) -> int | N
 def search_part(reader: VideoReader, estimator: PoseEstimator, part: Part, every: int, capacity: int | None,
                 counts: list[int], index: int, stop: threading.Event,
                 report: Callable[[], None] | None = None, mirror: bool = False) -> PartFound:
-    """The landmarks ``estimator`` finds in one part of the clip, every ``every``-th frame (decoded
+    """The landmarks ``estimator`` finds in one part of the clip, every ``every``-th frame picked by time (decoded
     ahead in a background thread, so decoding overlaps inference), in full-size display pixels;
     ``capacity``: the frames expected (None: unknown). In the part's lead the model searches only
     some frames and glances at the others (:data:`LEAD_EVERY`). ``counts[index]`` counts the frames

@@ -20,7 +20,8 @@ def test_run01_finds_the_runner_with_increasing_times(analysed):
     summary = json.loads((out / "summary.json").read_text())
     raw = Track.load(out / "track_raw")
     assert summary["coverage"]["person"] >= 0.95
-    assert raw.found.mean() >= 0.95 and len(raw) == 388
+    assert raw.found.mean() >= 0.95 and len(raw) == 194  # 388 frames at 60 fps: the model sees 30 a second
+    np.testing.assert_allclose(np.diff(raw.times), 2 / 60, atol=1e-6)
     assert (np.diff(raw.times) > 0).all()
     assert summary["clip"]["width"] == raw.meta["width"] == 1080
     for group in ("head", "shoulders", "arms", "hips"):
@@ -41,8 +42,15 @@ def test_clean_track_is_smoother_than_raw_but_stays_on_the_body(analysed):
     out = analysed(RUN01)
     raw, clean = Track.load(out / "track_raw"), Track.load(out / "track_smooth")
     shoulder = 12  # right shoulder: the near side in run01
-    jerk = lambda xy: np.nanmedian(np.abs(np.diff(xy[:, shoulder, 1], 2)))  # noqa: E731
-    assert jerk(clean.xy) < 0.5 * jerk(raw.xy)
+
+    def above_8_hz(xy):  # energy of the shoulder's height above the 6 Hz low-pass, gaps bridged
+        y = xy[:, shoulder, 1].astype(float)
+        seen = np.isfinite(y)
+        y = np.interp(raw.times, raw.times[seen], y[seen])
+        power = np.abs(np.fft.rfft(y - y.mean())) ** 2
+        return power[np.fft.rfftfreq(len(y), np.median(np.diff(raw.times))) > 8].sum()
+
+    assert above_8_hz(clean.xy) < 0.1 * above_8_hz(raw.xy)  # measured: 35 times less
     assert np.nanmedian(np.abs(clean.xy[:, shoulder] - raw.xy[:, shoulder])) < 5.0  # pixels
 
 

@@ -117,7 +117,7 @@ def test_a_bad_setting_on_the_command_line_is_one_line_and_writes_nothing(tmp_pa
     result = subprocess.run([sys.executable, "-m", "formcheck", "analyze", str(sample(RUN01)), "-o", str(out),
                              "--every", "0"], capture_output=True, text=True)
     assert result.returncode == 6 and not out.exists()
-    assert result.stderr.strip() == "formcheck: error: [pose] every (--every) = 0: expected a whole number, 1 or more"
+    assert result.stderr.strip() == "formcheck: error: [pose] every (--every) = 0: expected a whole number, 1 or more, or left out"
 
 
 def test_a_limit_on_both_sides_is_checked_and_said(tmp_path):

@@ -1,7 +1,8 @@
 """Drawing on the runner: the skeleton, the hands, and the lines that explain each measurement.
 
-Each function draws one thing for frame row ``i`` of a :class:`~formcheck.evidence.overlay.scene.Scene` into
-an RGB frame in place, and draws nothing where the landmarks or the metric are NaN (not trusted, or
+Each function draws one thing for one frame of the clip (a
+:class:`~formcheck.evidence.overlay.scene.SceneFrame`, from ``Scene.at``) into an RGB frame in
+place, and draws nothing where the landmarks or the metric are NaN (not trusted, or
 not measurable in this view), so the picture never shows a line the numbers do not stand on.
 """
 
@@ -12,7 +13,7 @@ import numpy as np
 
 from formcheck.body.landmarks import HAND_EDGES, HAND_INDEX, POSE_EDGES, POSE_INDEX
 from formcheck.evidence.overlay import style as colors
-from formcheck.evidence.overlay.scene import Scene
+from formcheck.evidence.overlay.scene import Scene, SceneFrame
 from formcheck.evidence.overlay.style import Style
 from formcheck.evidence.overlay.text import draw_text, text_size
 
@@ -36,9 +37,9 @@ def _ok(*points: np.ndarray) -> bool:
     return all(np.isfinite(p).all() for p in points)
 
 
-def draw_skeleton(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
+def draw_skeleton(frame: np.ndarray, scene: Scene, shown: SceneFrame, st: Style) -> None:
     """Body edges: head, shoulders and arms thick and bright (what is judged), the rest thin and grey."""
-    xy = scene.xy[i]
+    xy = shown.xy
     for upper in (False, True):
         color, width = (colors.UPPER_BODY, st.px(4)) if upper else (colors.LOWER_BODY, st.px(2))
         for a, b, is_upper in _POSE_EDGE_INDEX:
@@ -49,11 +50,11 @@ def draw_skeleton(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
             cv2.circle(frame, _pt(xy[k]), st.px(5), colors.JOINT, -1, cv2.LINE_AA)
 
 
-def draw_hands(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
+def draw_hands(frame: np.ndarray, scene: Scene, shown: SceneFrame, st: Style) -> None:
     """21-point hands where found, ringed in the colour of their state against the runner's baseline
     (as usual, curled, opened) and labelled."""
-    for side in range(scene.hands.shape[1]):
-        hand, state = scene.hands[i, side], scene.hand_state[i, side]
+    for side in range(len(shown.hands)):
+        hand, state = shown.hands[side], shown.hand_state[side]
         if not state:
             continue
         color = colors.HAND_STATE_COLORS[state]
@@ -67,26 +68,26 @@ def draw_hands(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
                   st.font(15), color, bold=True, box=0.5)
 
 
-def _scene_axes(scene: Scene, i: int) -> tuple[np.ndarray, np.ndarray]:
+def _scene_axes(shown: SceneFrame) -> tuple[np.ndarray, np.ndarray]:
     """Unit vectors (picture pixels, y down) along the scene's level (rightward) and its downward
-    vertical in frame ``i``: the picture's own axes turned by the camera's roll where it was measured."""
-    roll = np.radians(np.nan_to_num(scene.metrics["camera_roll_deg"].iat[i]))
+    vertical in the frame ``shown``: the picture's own axes turned by the camera's roll where it was measured."""
+    roll = np.radians(np.nan_to_num(shown.metrics["camera_roll_deg"]))
     return np.array([np.cos(roll), np.sin(roll)]), np.array([-np.sin(roll), np.cos(roll)])
 
 
-def draw_head_pitch(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
+def draw_head_pitch(frame: np.ndarray, scene: Scene, shown: SceneFrame, st: Style) -> None:
     """Ear-to-eye line carried forward, a level line from the ear (level in the scene, so it leans
     with the camera's roll), and the head's pitch against the runner's baseline (side view only,
     where head pitch is measured; :func:`head_against_base`)."""
-    pitch = scene.metrics["head_pitch_deg"].iat[i]
-    side = scene.near[i]
-    ear, eye = scene.xy[i, POSE_INDEX[f"{side}_ear"]], scene.xy[i, POSE_INDEX[f"{side}_eye"]]
+    pitch = shown.metrics["head_pitch_deg"]
+    side = shown.near
+    ear, eye = shown.xy[POSE_INDEX[f"{side}_ear"]], shown.xy[POSE_INDEX[f"{side}_eye"]]
     if not (np.isfinite(pitch) and _ok(ear, eye)):
         return
     direction = eye - ear
     length = max(np.linalg.norm(direction) * 3.0, st.px(70))
     tip = ear + direction / max(np.linalg.norm(direction), 1e-6) * length
-    across, _ = _scene_axes(scene, i)
+    across, _ = _scene_axes(shown)
     level = ear + across * (np.sign(direction @ across) or 1.0) * length
     cv2.line(frame, _pt(ear), _pt(level), colors.HEAD_LINE, st.px(2), cv2.LINE_AA)
     cv2.line(frame, _pt(ear), _pt(tip), colors.HEAD_LINE, st.px(3), cv2.LINE_AA)
@@ -111,33 +112,33 @@ def head_against_base(pitch: float, base: float) -> str:
     return f"chin {abs(change):.0f}\u00b0 {'lower' if change > 0 else 'higher'} than base"
 
 
-def draw_shoulder_gap(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
+def draw_shoulder_gap(frame: np.ndarray, scene: Scene, shown: SceneFrame, st: Style) -> None:
     """The vertical ear-to-shoulder distance that a shrug shrinks (vertical in the scene: it leans with
     the camera's roll), with its share of trunk length."""
-    ratio = scene.metrics["shoulder_elevation_ratio"].iat[i]
+    ratio = shown.metrics["shoulder_elevation_ratio"]
     if not np.isfinite(ratio):
         return
-    sides = [scene.near[i]] if scene.metrics["view"].iat[i] == "side" else ["left", "right"]
+    sides = [shown.near] if shown.view == "side" else ["left", "right"]
     for side in sides:
-        ear, shoulder = scene.xy[i, POSE_INDEX[f"{side}_ear"]], scene.xy[i, POSE_INDEX[f"{side}_shoulder"]]
+        ear, shoulder = shown.xy[POSE_INDEX[f"{side}_ear"]], shown.xy[POSE_INDEX[f"{side}_shoulder"]]
         if not _ok(ear, shoulder):
             continue
-        across, down = _scene_axes(scene, i)
+        across, down = _scene_axes(shown)
         top = shoulder - down * ((shoulder - ear) @ down)  # level with the ear, straight above the shoulder
         tick = across * st.px(8)
         cv2.line(frame, _pt(top), _pt(shoulder), colors.SHOULDER_GAP, st.px(3), cv2.LINE_AA)
         for end in (top, shoulder):
             cv2.line(frame, _pt(end - tick), _pt(end + tick), colors.SHOULDER_GAP, st.px(3), cv2.LINE_AA)
-    anchor = scene.xy[i, POSE_INDEX[f"{sides[0]}_shoulder"]]
+    anchor = shown.xy[POSE_INDEX[f"{sides[0]}_shoulder"]]
     if _ok(anchor):
         draw_text(frame, f"ear\u2013shoulder {ratio:.2f}\u00d7trunk", int(anchor[0] + st.px(12)),
                   int(anchor[1] - st.px(30)), st.font(14), colors.SHOULDER_GAP, box=0.5)
 
 
-def draw_shoulder_span(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
+def draw_shoulder_span(frame: np.ndarray, scene: Scene, shown: SceneFrame, st: Style) -> None:
     """Shoulder-to-shoulder line with its width over hip width (front or back view only)."""
-    ratio = scene.metrics["shoulder_width_ratio"].iat[i]
-    left, right = scene.xy[i, POSE_INDEX["left_shoulder"]], scene.xy[i, POSE_INDEX["right_shoulder"]]
+    ratio = shown.metrics["shoulder_width_ratio"]
+    left, right = shown.xy[POSE_INDEX["left_shoulder"]], shown.xy[POSE_INDEX["right_shoulder"]]
     if not (np.isfinite(ratio) and _ok(left, right)):
         return
     cv2.line(frame, _pt(left), _pt(right), colors.SHOULDER_SPAN, st.px(4), cv2.LINE_AA)
@@ -146,15 +147,15 @@ def draw_shoulder_span(frame: np.ndarray, scene: Scene, i: int, st: Style) -> No
               st.font(14), colors.SHOULDER_SPAN, box=0.5)
 
 
-def draw_roll(frame: np.ndarray, scene: Scene, i: int, st: Style) -> None:
+def draw_roll(frame: np.ndarray, scene: Scene, shown: SceneFrame, st: Style) -> None:
     """Bottom right, above the timeline: the camera's roll in this frame, with a short line along the
     scene's level; "roll not measured" where it could not be (angles are then against the picture's edges)."""
-    roll = scene.metrics["camera_roll_deg"].iat[i]
+    roll = shown.metrics["camera_roll_deg"]
     label = "camera roll not measured" if not np.isfinite(roll) else f"camera roll {roll:+.1f}\u00b0"
     width, height = text_size(label, st.font(13))
     centre = np.array([scene.width - st.px(40), scene.height - st.px(40)], dtype=float)
     if np.isfinite(roll):
-        across, _ = _scene_axes(scene, i)
+        across, _ = _scene_axes(shown)
         cv2.line(frame, _pt(centre - across * st.px(26)), _pt(centre + across * st.px(26)), colors.ROLL, st.px(2),
                  cv2.LINE_AA)
     draw_text(frame, label, int(centre[0] - st.px(36) - width), int(centre[1] - height / 2), st.font(13), colors.ROLL,

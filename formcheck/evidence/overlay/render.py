@@ -48,13 +48,9 @@ def scene_for(analysis: Analysis, size: tuple[int, int]) -> Scene:
 
 def draw_frame(rgb: np.ndarray, scene: Scene, time_s: float, st: Style, strip: np.ndarray) -> None:
     """Draw everything for the frame shown at ``time_s`` onto ``rgb`` (H, W, 3) uint8, in place."""
-    i = scene.frame_index(time_s)
-    draw_skeleton(rgb, scene, i, st)
-    draw_hands(rgb, scene, i, st)
-    draw_shoulder_span(rgb, scene, i, st)
-    draw_shoulder_gap(rgb, scene, i, st)
-    draw_head_pitch(rgb, scene, i, st)
-    draw_roll(rgb, scene, i, st)
+    shown = scene.at(time_s)
+    for draw in (draw_skeleton, draw_hands, draw_shoulder_span, draw_shoulder_gap, draw_head_pitch, draw_roll):
+        draw(rgb, scene, shown, st)
     draw_gauges(rgb, scene, time_s, st)
     draw_banner(rgb, scene, time_s, st)
     draw_timeline(rgb, strip, scene, time_s, st)

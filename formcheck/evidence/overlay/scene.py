@@ -3,6 +3,11 @@
 Drawing a frame then only looks values up: landmarks scaled to the output size, which side of the
 head is the near one, each hand's state, the gauge readings of the stride the frame falls in, and
 the segments. Times are the clip's presentation times in seconds.
+
+The overlay shows every frame of the clip, and the model may have seen only some of them
+(:mod:`formcheck.io.frame_pick`): :meth:`Scene.at` gives the landmarks and measures at a frame's own
+time, interpolated along the smoothed track (low-passed at 6 Hz, so a straight line between two
+analysed frames 1/30 s apart is within a pixel or two of the path between them).
 """
 
 from __future__ import annotations
@@ -27,6 +32,26 @@ from formcheck.pose.track import Track
 
 _UNIT_FORMAT = {"deg": "{:.0f}\u00b0", "ratio": "{:.2f}"}
 _DASH = "\u2013"
+#: The per-frame measures the overlay draws on the runner (columns of the frame metrics table).
+DRAWN_METRICS = ("head_pitch_deg", "shoulder_elevation_ratio", "shoulder_width_ratio", "camera_roll_deg")
+#: Two analysed frames further apart than this (s) are not interpolated between (a stretch the
+#: reader skipped as damaged): a frame between them shows the nearer one's landmarks.
+MAX_BLEND_S = 0.1
+
+
+@dataclass(frozen=True)
+class SceneFrame:
+    """What is drawn on the runner in one frame of the clip: ``xy`` (33, 2) and ``hands`` (2, 21, 2)
+    in output pixels (NaN: not trusted, or no hand), ``hand_state`` (2,) and ``near`` as in
+    :class:`Scene`, the ``view`` ("side", "front", "back" or ""), and ``metrics``: each of
+    :data:`DRAWN_METRICS` (NaN: not measured in this frame)."""
+
+    xy: np.ndarray
+    hands: np.ndarray
+    hand_state: np.ndarray
+    near: str
+    view: str
+    metrics: dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -54,11 +79,11 @@ class ShownSegment:
 class Scene:
     """Per-frame drawing data for one clip at one output size.
 
-    - ``times`` (T,) s; ``xy`` (T, 33, 2) output pixels, NaN where not trusted; ``hands``
-      (T, 2, 21, 2) output pixels, NaN where no hand; ``hand_state`` (T, 2): "curled" or "opened"
-      (finger curl beyond the runner's baseline by ``hand_curl_change_deg`` or more), "as usual", or ""
-      (no hand, or no baseline for the hands); ``near`` (T,) "left" / "right".
-    - ``metrics``: the per-frame metrics table (same rows as ``times``).
+    - ``times`` (T,) s of the analysed frames; ``xy`` (T, 33, 2) output pixels, NaN where not
+      trusted; ``hands`` (T, 2, 21, 2) output pixels, NaN where no hand; ``hand_state`` (T, 2):
+      "curled" or "opened" (finger curl beyond the runner's baseline by ``hand_curl_change_deg`` or
+      more), "as usual", or "" (no hand, or no baseline for the hands); ``near`` (T,) "left" / "right".
+    - ``metrics`` (T, len(:data:`DRAWN_METRICS`)) and ``view`` (T,): from the per-frame metrics table.
     - ``stride_starts`` / ``stride_ends`` (N,) s and ``gauges``: N lists of :class:`Gauge`.
     - ``segments``; ``baseline_span``: (start, end) s of the clip's own baseline strides, or None
       when the baseline came from elsewhere; ``head_pitch_base``: the baseline's head pitch (deg,
@@ -73,7 +98,8 @@ class Scene:
     hands: np.ndarray
     hand_state: np.ndarray
     near: np.ndarray
-    metrics: pd.DataFrame
+    metrics: np.ndarray
+    view: np.ndarray
     stride_starts: np.ndarray
     stride_ends: np.ndarray
     gauges: list[list[Gauge]]
@@ -81,12 +107,30 @@ class Scene:
     baseline_span: tuple[float, float] | None
     head_pitch_base: float = float("nan")
 
-    def frame_index(self, time_s: float) -> int:
-        """Row of the frame shown at ``time_s`` (the nearest time)."""
-        i = int(np.searchsorted(self.times, time_s))
-        if i == len(self.times) or (i > 0 and time_s - self.times[i - 1] < self.times[i] - time_s):
-            i -= 1
-        return i
+    def at(self, time_s: float) -> SceneFrame:
+        """What to draw on the frame shown at ``time_s`` (s): landmarks and measures interpolated
+        linearly between the analysed frames on either side (exactly an analysed frame's at its
+        time; NaN where either is NaN), states and view from the nearer one (no hand state where the
+        hand is NaN). Before the first or
+        after the last analysed frame, and across a gap over :data:`MAX_BLEND_S`, the nearer one's."""
+        last = len(self.times) - 1
+        i = min(max(int(np.searchsorted(self.times, time_s, side="right")) - 1, 0), last)
+        weight = 0.0
+        if i < last and time_s > self.times[i]:
+            step = self.times[i + 1] - self.times[i]
+            weight = (time_s - self.times[i]) / step if step <= MAX_BLEND_S else float(time_s - self.times[i] > step / 2)
+        nearer = i + 1 if weight >= 0.5 else i
+
+        def blend(values: np.ndarray) -> np.ndarray:
+            if weight in (0.0, 1.0):
+                return values[nearer]
+            return values[i] * (1.0 - weight) + values[i + 1] * weight
+
+        hands = blend(self.hands)
+        hand_state = np.where(np.isfinite(hands[..., 0]).any(axis=1), self.hand_state[nearer], "")
+        return SceneFrame(xy=blend(self.xy), hands=hands, hand_state=hand_state,
+                          near=self.near[nearer], view=self.view[nearer],
+                          metrics=dict(zip(DRAWN_METRICS, blend(self.metrics).tolist())))
 
     def stride_at(self, time_s: float) -> int | None:
         """Index of the stride that contains ``time_s``, or None."""
@@ -113,7 +157,8 @@ def build_scene(track: Track, frame_metrics: pd.DataFrame, stride_metrics: pd.Da
     return Scene(
         width=width, height=height, times=np.asarray(track.times), xy=xy,
         hands=track.hands[..., :2] * factor, hand_state=_hand_states(track.hands, baseline.median["hand_curl_deg"], config.segments),
-        near=near_side(track, config.metrics.near_side_window_s), metrics=frame_metrics,
+        near=near_side(track, config.metrics.near_side_window_s),
+        metrics=frame_metrics[list(DRAWN_METRICS)].to_numpy(dtype=float), view=frame_metrics["view"].to_numpy(),
         stride_starts=starts, stride_ends=ends,
         gauges=_gauges(stride_metrics, frame_metrics, baseline, config.segments),
         segments=[ShownSegment(s.start_s, s.end_s, s.severity_label, _short_reasons(s.reasons)) for s in segments],

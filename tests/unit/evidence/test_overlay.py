@@ -132,12 +132,44 @@ def test_overlay_draws_on_the_runner_in_real_footage(analysed):
     height = frames[0][1].shape[0]
     factor = height / track.meta["height"]
     hits = 0
-    checked = range(30, len(frames), 60)
+    checked = range(31, len(frames), 60)  # odd frames: between two the model saw (run01 is 60 fps, seen at 30)
+    assert len(track) < 0.6 * len(frames)
     for i in checked:
-        side = max(("left", "right"), key=lambda s: track.visibility[i, POSE_INDEX[f"{s}_elbow"]])
-        x, y = (track.xy[i, POSE_INDEX[f"{side}_elbow"]] * factor).round().astype(int)
+        time_s = frames[i][0]
+        row = int(np.argmin(np.abs(track.times - time_s)))
+        side = max(("left", "right"), key=lambda s: track.visibility[row, POSE_INDEX[f"{s}_elbow"]])
+        elbow = track.xy[:, POSE_INDEX[f"{side}_elbow"]]
+        x, y = (np.array([np.interp(time_s, track.times, elbow[:, axis]) for axis in (0, 1)]) * factor).round().astype(int)
         hits += near(frames[i][1][y, x], style.JOINT, 60)
     assert hits >= len(checked) - 1
+
+
+def test_frames_the_model_did_not_see_are_drawn_from_the_track_at_their_own_time():
+    """A runner seen at 30 of a clip's 60 frames/s: the frames between show the landmarks where the
+    track passes at their time, closer to where the runner really was than the nearest seen frame."""
+    from formcheck.evidence.overlay.scene import MAX_BLEND_S, build_scene
+
+    full = synthetic.runner(seconds=8.0, fps=60.0, noise_px=0.0)
+    seen = full.replace(times=full.times[::2], xy=full.xy[::2], visibility=full.visibility[::2],
+                        world=full.world[::2], hands=full.hands[::2])
+    config = Config()
+    m = measure(seen, config)
+    size = (full.meta["width"], full.meta["height"])
+    scene = build_scene(seen, m.frame_metrics, m.stride_metrics, m.baseline, m.segments, config, size,
+                        m.own_baseline_strides)
+    wrist = POSE_INDEX["left_wrist"]
+    between, nearest = [], []
+    for i in range(201, 401, 2):  # frames the model did not see
+        shown = scene.at(full.times[i])
+        between.append(np.linalg.norm(shown.xy[wrist] - full.xy[i, wrist]))
+        nearest.append(np.linalg.norm(full.xy[i - 1, wrist] - full.xy[i, wrist]))
+        assert np.isfinite(shown.metrics["head_pitch_deg"]) and shown.view == "side"
+    assert np.median(between) < 1.5 and np.median(between) < 0.2 * np.median(nearest)  # px
+    at_seen = scene.at(full.times[200])
+    np.testing.assert_array_equal(at_seen.xy, scene.xy[100])  # a frame the model saw: exactly its landmarks
+    assert at_seen.metrics["head_pitch_deg"] == m.frame_metrics["head_pitch_deg"].iat[100]
+    gap = scene.at(seen.times[-1] + 0.6 * MAX_BLEND_S)  # past the last frame seen
+    np.testing.assert_array_equal(gap.xy, scene.xy[-1])
 
 
 def test_rendered_labels_held_for_reuse_stay_few_on_a_long_clip():

@@ -148,6 +148,21 @@ def test_a_part_of_a_clip_is_exactly_those_frames_of_the_whole(seekable_clips, c
     assert all(np.array_equal(part_pixels[k], pixels[i]) for k, i in enumerate(wanted))  # decoded from a keyframe
 
 
+@pytest.mark.parametrize("clip", ["run01", "phone"])
+def test_every_nth_frame_is_picked_by_time_so_a_part_picks_what_the_whole_clip_does(seekable_clips, clip):
+    path = seekable_clips[clip]
+    every = 3
+    picked, _, _ = read(path, every=every)
+    with VideoReader(path) as reader:
+        window_s = every / reader.info.average_fps
+    span = picked[-1] - picked[0]
+    assert abs(len(picked) - span / window_s) <= 2  # one frame per window, however the frames fall
+    assert min(np.diff(picked)) > 0.3 * window_s
+    seam = picked[0] + 0.5 * span
+    part, _, _ = read(path, every=every, start_s=seam, lead_s=2 * window_s)
+    assert [t for t in part if t >= seam] == [t for t in picked if t >= seam]
+
+
 def test_a_part_past_the_end_of_a_clip_is_empty_and_not_an_error():
     times, _, warnings = read(sample(RUN01), start_s=100.0, lead_s=1.0)
     assert times == [] and warnings == []

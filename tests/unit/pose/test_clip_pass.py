@@ -24,6 +24,7 @@ from formcheck.pose.clip_pass import (
     parts_of,
     search_clip,
 )
+from formcheck.pose.track import joined
 from tests.clips import corrupt_middle, first_half, sample_frames, write_clip
 from tests.conftest import RUN01, sample
 
@@ -46,11 +47,25 @@ def test_a_long_clip_is_split_where_both_parts_have_as_many_frames_to_search():
 @pytest.mark.parametrize("duration_s, config", [
     (2 * PART_MIN_S - 0.1, Config()),
     (math.nan, Config()),  # the container does not say
-    (10.0, Config(pose=PoseConfig(every=2))),  # frames picked by their index in the whole clip
     (10.0, Config(follow=FollowConfig(person="440,260"))),  # a person named in the first frame
 ])
-def test_a_short_clip_or_one_searched_by_index_or_from_a_point_is_searched_whole(duration_s, config):
+def test_a_short_clip_or_one_searched_from_a_point_is_searched_whole(duration_s, config):
     assert parts_of(0.0, duration_s, config) == [Part()]
+
+
+def test_parts_see_the_very_frames_one_pass_sees_when_the_model_sees_one_in_two(tmp_path):
+    """A 60 fps phone clip whose timestamps wander: two parts pick the frames one pass picks."""
+    rng = np.random.default_rng(5)
+    times = np.round(np.arange(240) / 60 + rng.uniform(-0.003, 0.003, 240), 4)
+    clip = write_clip(tmp_path / "phone.mp4", [np.full((64, 64, 3), i % 250, np.uint8) for i in range(240)], times)
+    models = []
+    with VideoReader(clip) as reader:
+        parts = parts_of(reader.first_time_s, reader.info.duration_s, Config(), 2)
+        split = search_clip(reader, parts, stand_ins(models), every=2, parallel=False)
+    with VideoReader(clip) as reader:
+        one_pass = search_clip(reader, [Part()], stand_ins(models), every=2)
+    assert len(parts) == 2 and len(one_pass[0].track) == 120
+    np.testing.assert_array_equal(joined([part.track for part in split]).times, one_pass[0].track.times)
 
 
 def whole_pass(clip, config):
