@@ -2,8 +2,8 @@
 
 For each clip the script writes copies that change only what must not change a measure (mirrored,
 half size, camera rolled +5 and -8 degrees and wobbling +-4 degrees, cropped, darker, low bitrate;
-:data:`tests.clips.VARIANTS`), analyses the original and every copy (and the original with
-``--every 2``), and prints, per measure, each copy's clip median minus the original's: degrees for
+:data:`tests.clips.VARIANTS`), analyses the original and every copy (and the original with half
+the frames the default analyses: ``--every 2`` on a 30 fps clip, ``--every 4`` on a 60 fps one), and prints, per measure, each copy's clip median minus the original's: degrees for
 angles, the relative change in % for ratios, steps/min for cadence. A measure that holds shows
 small numbers in every row. The rolled copies are zoomed in so that no empty corner shows, so they
 are compared with their unrolled twin (``zoomed as rolled``, the same zoom), whose own row against
@@ -41,6 +41,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # tests.clips: the copies are made as the tests make them
 
 from formcheck.config import Config, PoseConfig  # noqa: E402
+from formcheck.io.frame_pick import analysis_every  # noqa: E402
+from formcheck.io.video import probe  # noqa: E402
 from formcheck.measure.registry import METRIC_COLUMNS  # noqa: E402
 from formcheck.pipeline import analyze_clip  # noqa: E402
 from tests.clips import ROLL_TWIN, VARIANTS, variant_file, write_variants  # noqa: E402
@@ -51,7 +53,7 @@ SAMPLES = REPO.parent / "shared" / "sample_videos"
 SIDE_CLIPS = ("run01", "run02", "run04", "run05", "run06", "run08", "run10", "run12", "run14")
 #: Runners who run steadily and relaxed through the whole clip: any tight segment there is a false alarm.
 STEADY_CLIPS = ("run01", "run02", "run06", "run12", "run14")
-EVERY_2 = "every 2nd frame"
+EVERY_2 = "half the frames"
 #: Source frames are scaled to at most this many pixels high before the copies are made.
 MAX_HEIGHT = 960
 #: Columns of the table: (column or "cadence_spm", heading, "deg" for a difference, "%" for a relative one).
@@ -95,7 +97,8 @@ def invariance_table(clip: Path, work: Path, model: str, mirror: bool = False) -
             (folder / f"{name}.done").touch()
     paths = {name: variant_file(folder, name) for name in VARIANTS}
     base = Config(pose=PoseConfig(model=model, mirror=mirror))
-    every_2 = Config(pose=PoseConfig(model=model, every=2, mirror=mirror))
+    halved = 2 * analysis_every(probe(clip).average_fps)  # half the frames the default analyses
+    every_2 = Config(pose=PoseConfig(model=model, every=halved, mirror=mirror))
     rows = {}
     for name in [*VARIANTS, EVERY_2]:
         started = time.perf_counter()
