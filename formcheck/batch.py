@@ -19,6 +19,7 @@ from pathlib import Path
 
 from formcheck.config import Config
 from formcheck.errors import FormcheckError, OutputError
+from formcheck.evidence.squad import SquadClip, write_squad
 from formcheck.io.destination import absolute, close_batch_folder, open_batch_folder
 from formcheck.io.frame_pick import analysis_every
 from formcheck.measure.baseline import Baseline
@@ -93,13 +94,21 @@ def analyze_many(clips: list[Path], config: Config, out: Path | None = None, *, 
         close_batch_folder(made)
 
 
+def write_squad_summary(out: Path, results: list[ClipResult]) -> list[str]:
+    """``squad.csv`` and ``squad.html`` in the batch folder ``out`` (:mod:`formcheck.evidence.squad`),
+    when any clip got through; returns a line for each file left alone, saying why."""
+    if not any(result.out_dir for result in results):
+        return []
+    return write_squad(Path(out), [SquadClip(r.clip, r.out_dir, r.error) for r in results])
+
+
 def _run_pool(clips: list[Path], config: Config, out: Path | None, jobs: int, baseline: Baseline | None,
               video: bool, report: bool, reuse: bool, progress: Callable[[int, int], None] | None) -> list[ClipResult]:
     """The worker pool of :func:`analyze_many`."""
     context = multiprocessing.get_context("spawn")
     manager = context.Manager()  # its server process ignores Ctrl-C, so the queue and the flag outlive one
     events, interrupted = manager.Queue(), manager.Event()
-    total = sum(_work(clip, config, video) for clip in clips)
+    total = sum(clip_work(clip, config, video) for clip in clips)
     counts: dict[tuple[int, str], int] = {}
     stop = threading.Event()
 
@@ -136,7 +145,7 @@ def _run_pool(clips: list[Path], config: Config, out: Path | None, jobs: int, ba
     return results
 
 
-def _work(clip: Path, config: Config, video: bool) -> int:
+def clip_work(clip: Path, config: Config, video: bool) -> int:
     """Frames a clip will take: searched (every n-th, :func:`~formcheck.io.frame_pick.analysis_every`)
     plus drawn; 0 if unknown."""
     from formcheck.io.video import probe  # PyAV: only when several clips are given

@@ -28,7 +28,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
-from formcheck.config import FollowConfig, OverlayConfig, PoseConfig
+from formcheck.config import BatchConfig, FollowConfig, OverlayConfig, PoseConfig
 from formcheck.errors import FormcheckError
 from formcheck.runtime.progress import PhaseProgress
 from formcheck.settings import help_of, toml_value
@@ -56,13 +56,14 @@ def analyze(
     fresh: Annotated[bool, typer.Option("--fresh", help="Run the pose model again even if the output folder holds this clip's landmarks.")] = False,
     person: Annotated[Optional[str], typer.Option(help=help_of(FollowConfig, "person"))] = None,
     jobs: Annotated[Optional[int], typer.Option(help="With several clips: how many to analyse at once (worker processes) [default: one per usable core].")] = None,
+    cluster: Annotated[Optional[str], typer.Option(help=help_of(BatchConfig, "cluster"))] = None,
     debug: Debug = False,
 ) -> None:
     """Measure the runner in each clip, find 'running tight' segments, and write the overlay video,
     plots, report.html and the data (CSV/JSON) to an output folder per clip. Landmarks already saved
     there for the same clip and pose settings are re-used, so trying new thresholds takes seconds."""
     from formcheck.api import analyze as analyze_clip
-    from formcheck.batch import analyze_many, expand_clips
+    from formcheck.batch import analyze_many, expand_clips, write_squad_summary
     from formcheck.io.destination import ANALYSIS, output_folder
     from formcheck.measure.quality import in_view_line
     from formcheck.pipeline import default_output_dir
@@ -74,12 +75,25 @@ def analyze(
         if len(paths) == 1 and not clips[0].is_dir():  # refused here, not after the baseline's analysis
             output_folder(out, default_output_dir(paths[0]), ANALYSIS, inputs=paths)
         reference = _load_baseline(baseline, config) if baseline else None
-        if len(paths) > 1 or clips[0].is_dir():
+        address = cluster or os.environ.get("FORMCHECK_CLUSTER") or config.batch.cluster
+        if len(paths) > 1 or clips[0].is_dir() or address:
             with _progress_bar(f"{len(paths)} clips") as progress:
-                results = analyze_many(paths, config, out, jobs=jobs, baseline=reference, video=video,
-                                       report=report, reuse=not fresh,
-                                       progress=lambda done, total: progress("all", done, total))
+                if address:
+                    from formcheck.cluster import analyze_on_cluster
+
+                    results = analyze_on_cluster(address, paths, config, out, baseline=reference, video=video,
+                                                 report=report, progress=lambda done, total: progress("all", done, total))
+                else:
+                    results = analyze_many(paths, config, out, jobs=jobs, baseline=reference, video=video,
+                                           report=report, reuse=not fresh,
+                                           progress=lambda done, total: progress("all", done, total))
             failed = _print_batch(results)
+            if out:
+                notes = write_squad_summary(out, results)
+                for note in notes:
+                    console.print(f"[yellow]note:[/] {escape(note)}", markup=True, highlight=False, soft_wrap=True)
+                if any(r.out_dir for r in results) and not any(n.startswith("squad.html") for n in notes):
+                    print(f"squad table: {Path(out) / 'squad.html'}")
             if failed:
                 raise FormcheckError(f"{failed} of {len(results)} clips could not be analysed (see above)")
             return

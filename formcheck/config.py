@@ -293,6 +293,17 @@ class SwapConfig(_Section):
                                     "by.", unit="s", above=0.0)
 
 
+@dataclass(frozen=True)
+class BatchConfig(_Section):
+    """Several clips at once (:mod:`formcheck.batch`, :mod:`formcheck.cluster`)."""
+
+    SECTION: ClassVar[str] = "batch"
+    cluster: str | None = setting(None, "Analyse a batch on this running Dask cluster (its scheduler's address) "
+                                  "instead of this machine; the FORMCHECK_CLUSTER environment variable does the "
+                                  "same. Needs pip install 'formcheck[cluster]'. Left out: on this machine.",
+                                  example="tcp://192.168.1.20:8786", flag="--cluster")
+
+
 #: The example file's opening comment and each section's introduction.
 EXAMPLE_HEADER = ("formcheck settings: copy this file, keep only what you change, and pass it with "
                   "`formcheck analyze clip.mp4 --config my.toml`. Every value shown is the default; in brackets, "
@@ -317,6 +328,7 @@ class Config:
     quality: QualityConfig = field(default_factory=QualityConfig)
     overlay: OverlayConfig = field(default_factory=OverlayConfig)
     swaps: SwapConfig = field(default_factory=SwapConfig)
+    batch: BatchConfig = field(default_factory=BatchConfig)
 
     def as_dict(self) -> dict:
         """Plain nested dict of every setting (for summary.json)."""

@@ -45,10 +45,11 @@ def sample(name: str) -> Path:
     return path
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    """Run ``python -m formcheck ARGS`` as a user would, capturing its output."""
+def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    """Run ``python -m formcheck ARGS`` as a user would (in environment ``env``: None, this one),
+    capturing its output."""
     return subprocess.run([sys.executable, "-m", "formcheck", *map(str, args)], capture_output=True,
-                          text=True, cwd=cwd, timeout=900)
+                          text=True, cwd=cwd, env=env, timeout=900)
 
 
 @pytest.fixture(scope="session")

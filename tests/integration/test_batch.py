@@ -3,6 +3,7 @@ do not stop the others."""
 
 import json
 
+import pandas as pd
 import pytest
 
 from formcheck.io.destination import MARKER_NAME
@@ -26,7 +27,11 @@ def test_a_folder_of_clips_is_analysed_like_each_clip_alone(tmp_path):
     assert result.returncode == 2, result.stderr  # one clip failed: the batch says so in its exit code
     assert "broken.mp4" in result.stdout and "not a readable video" in result.stdout
     assert "1 of 3 clips could not be analysed" in result.stderr
-    assert sorted(p.name for p in batch.iterdir()) == [MARKER_NAME, "anna.formcheck", "ben.formcheck"]
+    assert sorted(p.name for p in batch.iterdir()) == [MARKER_NAME, "anna.formcheck", "ben.formcheck", "squad.csv",
+                                                       "squad.html"]
+    squad = pd.read_csv(batch / "squad.csv")
+    assert list(squad["clip"]) == ["anna.mp4", "ben.mp4", "broken.mp4"]
+    assert squad["verdict"].iat[2] == "failed" and "not a readable video" in squad["error"].iat[2]
 
     alone = tmp_path / "alone"
     assert run_cli("analyze", folder / "ben.mp4", "-o", alone, "--no-video", "--model", "pose").returncode == 0
