@@ -92,7 +92,7 @@ def analyze(
                 notes = write_squad_summary(out, results)
                 for note in notes:
                     console.print(f"[yellow]note:[/] {escape(note)}", markup=True, highlight=False, soft_wrap=True)
-                if any(r.out_dir for r in results) and not any(n.startswith("squad.html") for n in notes):
+                if any(r.out_dir for r in results) and not any("squad.html" in n for n in notes):
                     print(f"squad table: {Path(out) / 'squad.html'}")
             if failed:
                 raise FormcheckError(f"{failed} of {len(results)} clips could not be analysed (see above)")

@@ -7,9 +7,10 @@ clip that failed keeps its row, with the reason. ``squad.html`` is the same tabl
 column (a click on its heading), each clip linking to its ``report.html``; it loads nothing from the
 network.
 
-The two files go into the batch's output folder, and only where formcheck may write them: a name not
-taken yet, or a file formcheck wrote there and nobody changed since (the batch folder's marker records
-it, :mod:`formcheck.io.destination`). A ``squad.csv`` of the user's is never replaced.
+The two files go only into a batch folder formcheck made (its marker says so,
+:mod:`formcheck.io.destination`), and there only where the name is free or holds the file formcheck
+wrote there and nobody changed since (the marker records it). A folder of the user's given with
+``-o`` gets the clips' folders and nothing else, and a ``squad.csv`` of the user's is never replaced.
 """
 
 from __future__ import annotations
@@ -100,15 +101,17 @@ def render_squad_html(table: pd.DataFrame) -> str:
 
 
 def write_squad(folder: Path, clips: Iterable[SquadClip]) -> list[str]:
-    """Write ``squad.csv`` and ``squad.html`` for ``clips`` into the batch folder ``folder``, each
-    only where its name is free or holds the file formcheck wrote there, unchanged; return one line
-    per file left alone, saying why (empty when both were written). In formcheck's own batch folder
-    the marker then lists them, so the next batch may replace them."""
+    """Write ``squad.csv`` and ``squad.html`` for ``clips`` into ``folder`` when it is formcheck's batch
+    folder, each only where its name is free or holds the file formcheck wrote there, unchanged;
+    return one line per file left alone, saying why (empty when both were written). The marker then
+    lists them, so the next batch may replace them."""
     folder = Path(folder)
-    table = squad_table(clips, folder)
     marker = read_marker(folder)
-    ours = marker is not None and marker.kind == BATCH
-    listed = set(marker.files or ()) if ours else set()
+    if marker is None or marker.kind != BATCH:
+        return [f"{SQUAD_CSV} and {SQUAD_HTML} not written: {folder} is a folder of yours, which a batch only adds "
+                "the clips' folders to; give -o a new folder name to get them"]
+    table = squad_table(clips, folder)
+    listed = set(marker.files or ())
     written, refused = [], []
     for name, text in ((SQUAD_CSV, table.to_csv(index=False)), (SQUAD_HTML, render_squad_html(table))):
         path = folder / name
@@ -118,8 +121,7 @@ def write_squad(folder: Path, clips: Iterable[SquadClip]) -> list[str]:
             continue
         _replace_atomically(path, text)
         written.append(name)
-    if ours:
-        write_marker(folder, BATCH, files=sorted(listed | set(written)))
+    write_marker(folder, BATCH, files=sorted(listed | set(written)))
     return refused
 
 

@@ -89,6 +89,23 @@ def test_a_batch_on_a_cluster_writes_what_a_local_batch_writes(cluster, two_clip
     assert squads[0] == squads[1] and squads[0].count("\n") == 3
 
 
+def test_progress_comes_from_the_workers_and_a_clip_that_fails_there_is_reported_like_here(cluster, two_clips,
+                                                                                            tmp_path):
+    from formcheck.cluster import analyze_on_cluster
+    from formcheck.config import Config, PoseConfig
+
+    broken = tmp_path / "broken.mp4"
+    broken.write_text("not a video")
+    calls = []
+    results = analyze_on_cluster(cluster.address, [two_clips / "anna.mp4", broken],
+                                 Config(pose=PoseConfig(model="pose", max_height=480)), tmp_path / "out",
+                                 video=False, report=False, progress=lambda done, total: calls.append((done, total)))
+    assert results[0].error is None and results[0].out_dir == tmp_path / "out" / "anna.formcheck"
+    assert results[1].out_dir is None and "not a readable video" in results[1].error
+    done = [d for d, _ in calls]
+    assert len(calls) >= 2 and done == sorted(done) and calls[-1][0] >= 75  # anna: 150 frames seen at 30 of 60/s
+
+
 def test_a_worker_killed_mid_batch_still_gets_every_clip_analysed(cluster, two_clips, tmp_path):
     out = tmp_path / "out"
     batch = subprocess.Popen([sys.executable, "-m", "formcheck", "analyze", str(two_clips), "-o", str(out), *FAST,

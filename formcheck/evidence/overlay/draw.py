@@ -18,14 +18,18 @@ from formcheck.evidence.overlay.style import Style
 from formcheck.evidence.overlay.text import draw_text, text_size
 
 _UPPER_PARTS = ("nose", "eye", "ear", "shoulder", "elbow", "wrist")
-_HAND_EDGE_INDEX = [(HAND_INDEX[a], HAND_INDEX[b]) for a, b in HAND_EDGES]
+#: The hand's edges as two index arrays (ends a, b).
+_HAND_EDGES = np.array([(HAND_INDEX[a], HAND_INDEX[b]) for a, b in HAND_EDGES]).T
 
 
 def _is_upper(name: str) -> bool:
     return name == "nose" or name.split("_", 1)[-1] in _UPPER_PARTS
 
 
-_POSE_EDGE_INDEX = [(POSE_INDEX[a], POSE_INDEX[b], _is_upper(a) and _is_upper(b)) for a, b in POSE_EDGES]
+#: The pose's edges as two index arrays (ends a, b): of the upper body (True: head, shoulders, arms) or not.
+_POSE_EDGES = {upper: np.array([(POSE_INDEX[a], POSE_INDEX[b]) for a, b in POSE_EDGES
+                                if (_is_upper(a) and _is_upper(b)) == upper]).T
+               for upper in (False, True)}
 _UPPER_JOINTS = [POSE_INDEX[n] for n in POSE_INDEX if _is_upper(n) and "eye" not in n]
 
 
@@ -37,14 +41,21 @@ def _ok(*points: np.ndarray) -> bool:
     return all(np.isfinite(p).all() for p in points)
 
 
+def _draw_edges(frame: np.ndarray, points: np.ndarray, edges: np.ndarray, color, width: int) -> None:
+    """The lines between ``points`` (N, 2) pixels named by ``edges`` (2, E) index arrays, in one call;
+    an edge with a NaN end is left out."""
+    seen = np.isfinite(points).all(axis=1)
+    kept = seen[edges[0]] & seen[edges[1]]
+    if kept.any():
+        ends = np.stack([points[edges[0, kept]], points[edges[1, kept]]], axis=1)
+        cv2.polylines(frame, list(np.rint(ends).astype(np.int32)), False, color, width, cv2.LINE_AA)
+
+
 def draw_skeleton(frame: np.ndarray, scene: Scene, shown: SceneFrame, st: Style) -> None:
     """Body edges: head, shoulders and arms thick and bright (what is judged), the rest thin and grey."""
     xy = shown.xy
-    for upper in (False, True):
-        color, width = (colors.UPPER_BODY, st.px(4)) if upper else (colors.LOWER_BODY, st.px(2))
-        for a, b, is_upper in _POSE_EDGE_INDEX:
-            if is_upper == upper and _ok(xy[a], xy[b]):
-                cv2.line(frame, _pt(xy[a]), _pt(xy[b]), color, width, cv2.LINE_AA)
+    _draw_edges(frame, xy, _POSE_EDGES[False], colors.LOWER_BODY, st.px(2))
+    _draw_edges(frame, xy, _POSE_EDGES[True], colors.UPPER_BODY, st.px(4))
     for k in _UPPER_JOINTS:
         if _ok(xy[k]):
             cv2.circle(frame, _pt(xy[k]), st.px(5), colors.JOINT, -1, cv2.LINE_AA)
@@ -58,9 +69,7 @@ def draw_hands(frame: np.ndarray, scene: Scene, shown: SceneFrame, st: Style) ->
         if not state:
             continue
         color = colors.HAND_STATE_COLORS[state]
-        for a, b in _HAND_EDGE_INDEX:
-            if _ok(hand[a], hand[b]):
-                cv2.line(frame, _pt(hand[a]), _pt(hand[b]), color, st.px(2), cv2.LINE_AA)
+        _draw_edges(frame, hand, _HAND_EDGES, color, st.px(2))
         centre = np.nanmean(hand, axis=0)
         radius = max(st.px(14), int(np.nanmax(np.linalg.norm(hand - centre, axis=1)) * 1.15))
         cv2.circle(frame, _pt(centre), radius, color, st.px(2), cv2.LINE_AA)

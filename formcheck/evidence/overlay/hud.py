@@ -73,11 +73,43 @@ def draw_timeline(frame: np.ndarray, strip: np.ndarray, scene: Scene, time_s: fl
 
 
 def draw_gauges(frame: np.ndarray, scene: Scene, time_s: float, st: Style) -> None:
-    """The panel, top left: one row per judged metric for the stride under way."""
+    """The panel, top left: one row per judged metric for the stride under way. The panel is the same
+    for every frame of a stride, so it is drawn once per stride (:func:`_panel_layer`) and laid
+    over each frame."""
     stride = scene.stride_at(time_s)
+    if not scene.panel or scene.panel[0] != stride:  # frames come in time order: keep the last stride's only
+        scene.panel[:] = [stride, _panel_layer(frame.shape, scene, stride, st)]
+    layer = scene.panel[1]
+    if layer is None:
+        return
+    (y0, y1, x0, x1), keep, paint = layer
+    region = frame[y0:y1, x0:x1]
+    region[:] = np.clip(region * keep + paint + 0.5, 0, 255)
+
+
+def _panel_layer(shape: tuple[int, ...], scene: Scene, stride: int | None, st: Style):
+    """The gauge panel of ``stride`` as a layer over frames of ``shape``: its box (y0, y1, x0, x1),
+    the share of the frame kept under each pixel (h, w, 1) and the paint added (h, w, 3), found by
+    drawing the panel once on black and once on white (every drawing step blends linearly, so
+    frame * keep + paint is what drawing on the frame gives, to the unit of rounding); None: no panel."""
+    on_black, on_white = np.zeros(shape, np.uint8), np.full(shape, 255, np.uint8)
+    box = None
+    for canvas in (on_black, on_white):
+        box = _draw_panel(canvas, scene, stride, st)
+    if box is None:
+        return None
+    y0, y1, x0, x1 = box
+    black = on_black[y0:y1, x0:x1].astype(np.float32)
+    keep = (on_white[y0:y1, x0:x1].astype(np.float32) - black).mean(axis=2, keepdims=True) / 255.0
+    return box, keep, black
+
+
+def _draw_panel(frame: np.ndarray, scene: Scene, stride: int | None, st: Style) -> tuple[int, int, int, int] | None:
+    """Draw the gauge panel of ``stride`` (None: between strides) onto ``frame``; its box
+    (y0, y1, x0, x1) in pixels, or None when there is nothing to show."""
     gauges = scene.gauges[stride] if stride is not None else (scene.gauges[0] if scene.gauges else [])
     if not gauges:
-        return
+        return None
     pad, row_h, size = st.px(8), st.px(26), st.font(14)
     label_w = max(text_size(g.label, size)[0] for g in gauges)
     bar_w = st.px(70)
@@ -104,6 +136,7 @@ def draw_gauges(frame: np.ndarray, scene: Scene, time_s: float, st: Style) -> No
         tick = x0 + int(bar_w / _BAR_SPAN)
         cv2.line(frame, (tick, bar_top - st.px(2)), (tick, bar_bottom + st.px(2)), colors.TEXT, st.px(1))
         draw_text(frame, gauge.text if stride is not None else "\u2013", x0 + bar_w + pad, y, size, color)
+    return pad, min(pad + height, frame.shape[0]), pad, min(pad + width, frame.shape[1])
 
 
 def draw_banner(frame: np.ndarray, scene: Scene, time_s: float, st: Style) -> None:

@@ -12,7 +12,7 @@ analysed frames 1/30 s apart is within a pixel or two of the path between them).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -106,6 +106,9 @@ class Scene:
     segments: list[ShownSegment]
     baseline_span: tuple[float, float] | None
     head_pitch_base: float = float("nan")
+    #: [stride, its gauge panel as a layer] of the stride drawn last (stride None: between strides),
+    #: drawn once and laid over each of its frames (:func:`formcheck.evidence.overlay.hud.draw_gauges`).
+    panel: list = field(default_factory=list, compare=False, repr=False)
 
     def at(self, time_s: float) -> SceneFrame:
         """What to draw on the frame shown at ``time_s`` (s): landmarks and measures interpolated

@@ -206,3 +206,20 @@ def test_hands_are_labelled_against_the_runners_own_hands():
     assert set(_hand_states(hands, 45.0, SegmentConfig()).ravel()) == {"curled"}
     assert set(_hand_states(hands, 110.0, SegmentConfig()).ravel()) == {"opened"}
     assert set(_hand_states(hands, float("nan"), SegmentConfig()).ravel()) == {""}
+
+
+def test_the_gauge_panel_laid_over_a_frame_is_the_panel_drawn_on_it(synthetic_overlay):
+    """The panel is drawn once per stride and laid over its frames: the same pixels, to rounding."""
+    from formcheck.evidence.overlay.hud import _draw_panel, draw_gauges
+    from formcheck.evidence.overlay.render import scene_for
+    from formcheck.evidence.overlay.style import Style
+
+    analysis, _ = synthetic_overlay
+    scene, st = scene_for(analysis, (540, 960)), Style(540, 960)
+    rng = np.random.default_rng(1)
+    for time_s in (0.05, 3.0, 3.02, 7.5):  # before the first stride, then within strides
+        picture = rng.integers(0, 256, (960, 540, 3), dtype=np.uint8)
+        laid, drawn = picture.copy(), picture.copy()
+        draw_gauges(laid, scene, time_s, st)
+        assert _draw_panel(drawn, scene, scene.stride_at(time_s), st) is not None
+        assert np.abs(laid.astype(int) - drawn).max() <= 2 and not np.array_equal(laid, picture)

@@ -83,12 +83,13 @@ def test_a_squad_csv_the_user_changed_or_owns_is_never_replaced(batch, tmp_path)
     notes = write_squad(folder, clips)
     assert len(notes) == 1 and "squad.csv not written" in notes[0]
     assert (folder / SQUAD_CSV).read_bytes() == changed
-    mine = tmp_path / "mine"  # a folder of the user's, no marker: a file there is theirs
+    assert not any(name.endswith(".partial") for name in os.listdir(folder))
+    mine = tmp_path / "mine"  # a folder of the user's (no marker): the batch only adds the clips' folders
     mine.mkdir()
     (mine / SQUAD_HTML).write_text("my page")
-    assert write_squad(mine, clips)[0].startswith("squad.html not written")
-    assert (mine / SQUAD_HTML).read_text() == "my page" and (mine / SQUAD_CSV).is_file()
-    assert not any(name.endswith(".partial") for name in os.listdir(mine))
+    notes = write_squad(mine, clips)
+    assert len(notes) == 1 and "is a folder of yours" in notes[0]
+    assert sorted(os.listdir(mine)) == [SQUAD_HTML] and (mine / SQUAD_HTML).read_text() == "my page"
 
 
 def test_the_squad_page_sorts_by_any_column_and_links_each_clip_to_its_report(batch):
