@@ -23,19 +23,10 @@ import tempfile
 import time
 from pathlib import Path
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "sample_videos"
+from speed_options import resolve  # a sibling script: a clip path or a sample clip's name
+
 DEFAULT_CLIPS = ("run01", "run04", "run06", "run12", "pc01", "pc03")
 DASK = Path(sys.executable).with_name("dask")
-
-
-def resolve(name: str) -> Path:
-    path = Path(name)
-    if path.is_file():
-        return path
-    matches = sorted(SAMPLES.glob(f"{name}*"))
-    if not matches:
-        raise SystemExit(f"{name}: neither a file nor the start of a sample clip's name in {SAMPLES}")
-    return matches[0]
 
 
 def free_port() -> int:

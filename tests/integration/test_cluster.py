@@ -125,6 +125,30 @@ def test_a_worker_killed_mid_batch_still_gets_every_clip_analysed(cluster, two_c
     assert sorted(p.name for p in out.iterdir() if p.is_dir()) == ["anna.formcheck", "ben.formcheck"]
 
 
+def test_ctrl_c_cancels_the_batchs_tasks_on_the_cluster_and_writes_nothing(cluster, two_clips, tmp_path):
+    out = tmp_path / "out"
+    batch = subprocess.Popen([sys.executable, "-m", "formcheck", "analyze", str(two_clips), "-o", str(out), *FAST,
+                              "--cluster", cluster.address], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    with distributed.Client(cluster.address, timeout=30) as client:
+        deadline = time.monotonic() + 60
+        while not any(client.processing().values()) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert any(client.processing().values()), "no worker took a clip"
+        batch.send_signal(signal.SIGINT)  # Ctrl-C
+        _, stderr = batch.communicate(timeout=60)
+        assert batch.returncode == 130 and "Traceback" not in stderr, stderr
+
+        def tasks_left(dask_scheduler) -> list[str]:
+            return [key for key in dask_scheduler.tasks if str(key).startswith("formcheck-")]
+
+        deadline = time.monotonic() + 20
+        while client.run_on_scheduler(tasks_left) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert client.run_on_scheduler(tasks_left) == []  # the scheduler holds none of the batch's tasks
+    assert not out.exists() or not any(p.is_dir() for p in out.iterdir())
+
+
 def test_an_unreachable_cluster_is_one_line_and_writes_nothing(two_clips, tmp_path):
     out = tmp_path / "out"
     result = run_cli("analyze", two_clips, "-o", out, *FAST, env={**os.environ,
