@@ -23,7 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from speed_options import resolve  # a sibling script: a clip path or a sample clip's name
+# A sibling script: a clip path or the start of a sample clip's name.
+from speed_options import resolve
 
 DEFAULT_CLIPS = ("run01", "run04", "run06", "run12", "pc01", "pc03")
 DASK = Path(sys.executable).with_name("dask")

@@ -15,9 +15,12 @@ local batch's workers do. Saved landmarks in a clip's output folder are not re-u
 (the worker never sees the folder): every clip is analysed afresh.
 
 Dask does the rest of the distributed work: a worker that dies mid-clip has its task run again on
-another one; Ctrl-C cancels the tasks still queued or running. Workers report progress as events
-(``Worker.log_event``, topic :data:`PROGRESS_TOPIC`), which this machine adds up into one count.
-Dask is needed only here, installed with ``pip install 'formcheck[cluster]'``.
+another one. Ctrl-C cancels the tasks not started yet and releases the running ones (Dask cannot stop
+a task midway: its worker finishes that clip and drops it). Only a few clips per worker are sent at a
+time (:data:`CLIPS_PER_WORKER`), so the scheduler and workers never hold a whole club's videos, and
+each task's key and progress topic carry an id of the batch, so two coaches' batches on one cluster
+never meet. Workers report progress as events (``Worker.log_event``), which this machine adds up
+into one count. Dask is needed only here, installed with ``pip install 'formcheck[cluster]'``.
 """
 
 from __future__ import annotations
@@ -27,6 +30,8 @@ import tarfile
 import tempfile
 import threading
 import time
+import uuid
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from importlib.metadata import PackageNotFoundError, version
@@ -47,8 +52,11 @@ from formcheck.measure.baseline import Baseline
 from formcheck.pose.clip_pass import part_count
 from formcheck.summary import Summary
 
-#: The event topic workers report their progress on: (clip index, phase, frames done).
+#: The event topic workers report their progress on, followed by the batch's id: (clip index, phase,
+#: frames done).
 PROGRESS_TOPIC = "formcheck-progress"
+#: Clips sent to the cluster at a time, per worker: each waits there as bytes until a worker is free.
+CLIPS_PER_WORKER = 2
 #: Seconds to wait for the scheduler to answer before giving up on the address.
 CONNECT_TIMEOUT_S = 10
 #: A worker reports a clip's progress at most this often (s).
@@ -142,27 +150,50 @@ def _run_tasks(client, clips: list[Path], config: Config, out: Path | None, base
         if progress is not None:
             progress(done, max(total, done))
 
-    client.subscribe_topic(PROGRESS_TOPIC, on_progress)
+    batch = uuid.uuid4().hex[:12]
+    topic = f"{PROGRESS_TOPIC}-{batch}"
+    client.subscribe_topic(topic, on_progress)
     results: list[ClipResult | None] = [None] * len(clips)
-    futures = {}
-    try:
-        for index, clip in enumerate(clips):
+    waiting = list(enumerate(clips))
+    futures: dict = {}  # the task's future -> the clip's index
+
+    def send_next():
+        """Send the next readable clip to the cluster; its task's future, or None when none is left."""
+        while waiting:
+            index, clip = waiting.pop(0)
             try:
                 data = clip.read_bytes()
             except OSError as exc:
                 results[index] = ClipResult(clip, None, None, error=f"{clip}: cannot be read ({exc.strerror})")
                 continue
-            future = client.submit(analyze_remote, index, clip.name, data, config, baseline, video, report,
-                                   key=f"formcheck-{index}-{clip.name}", pure=False)
+            with warnings.catch_warnings():  # the clip's bytes travel in the task, so that a worker that
+                # dies mid-clip takes nothing with it: the task runs again elsewhere; Dask warns about
+                # the task's size, which the few clips in flight keep bounded
+                warnings.filterwarnings("ignore", message="Sending large graph")
+                future = client.submit(analyze_remote, index, clip.name, data, config, baseline, video, report,
+                                       topic, key=f"formcheck-{batch}-{index}", pure=False)
             futures[future] = index
-        for future in as_completed(futures, loop=client.loop):
-            index = futures[future]
+            return future
+        return None
+
+    try:
+        running = as_completed(loop=client.loop)
+        for _ in range(CLIPS_PER_WORKER * max(1, len(client.scheduler_info()["workers"]))):
+            future = send_next()
+            if future is not None:
+                running.add(future)
+        for future in running:
+            index = futures.pop(future)
             results[index] = _write_back(clips[index], future, out)
+            future.release()  # the archive leaves the worker
+            following = send_next()
+            if following is not None:
+                running.add(following)
     except BaseException:  # Ctrl-C or a broken connection: nothing more runs for this batch
         client.cancel(list(futures), force=True)
         raise
     finally:
-        client.unsubscribe_topic(PROGRESS_TOPIC)
+        client.unsubscribe_topic(topic)
     return results
 
 
@@ -183,16 +214,20 @@ def _write_back(clip: Path, future, out: Path | None) -> ClipResult:
             summary.save(staging)
     except FormcheckError as exc:
         return ClipResult(clip, None, None, error=str(exc))
+    except (tarfile.TarError, AttributeError) as exc:  # a damaged archive, or no summary.json in it
+        return ClipResult(clip, None, None, error=f"the worker's output folder came back damaged ({exc}); "
+                                                  "analyse the clip again")
     return ClipResult(clip, final, remote.verdict, remote.warnings)
 
 
 def analyze_remote(index: int, name: str, data: bytes, config: Config, baseline: Baseline | None, video: bool,
-                   report: bool) -> RemoteResult:
+                   report: bool, topic: str) -> RemoteResult:
     """On a worker: analyse the clip ``data`` (named ``name``) in a temporary folder and return its
-    output folder packed; a clip that fails comes back as its error line, like in a local batch."""
+    output folder packed; a clip that fails comes back as its error line, like in a local batch.
+    Progress goes to the event ``topic``."""
     from formcheck.api import analyze
 
-    report_progress = _progress_reporter(index)
+    report_progress = _progress_reporter(index, topic)
     with tempfile.TemporaryDirectory(prefix="formcheck-task-") as tmp:
         clip = Path(tmp) / name
         clip.write_bytes(data)
@@ -206,9 +241,10 @@ def analyze_remote(index: int, name: str, data: bytes, config: Config, baseline:
         return RemoteResult(pack(analysis.out_dir), analysis.summary.verdict, tuple(analysis.summary.warnings))
 
 
-def _progress_reporter(index: int) -> Callable[[str, int, int | None], None]:
+def _progress_reporter(index: int, topic: str) -> Callable[[str, int, int | None], None]:
     """A ``progress(phase, done, total)`` callback that sends the worker's count for clip ``index``
-    to the client, at most every :data:`REPORT_EVERY_S` seconds and at each phase's end."""
+    to the client on the event ``topic``, at most every :data:`REPORT_EVERY_S` seconds and at each
+    phase's end."""
     from distributed import get_worker
 
     worker = get_worker()
@@ -218,7 +254,7 @@ def _progress_reporter(index: int) -> Callable[[str, int, int | None], None]:
         now = time.monotonic()
         if now - last["time"] >= REPORT_EVERY_S or (total is not None and done >= total):
             last["time"] = now
-            worker.log_event(PROGRESS_TOPIC, (index, phase, done))
+            worker.log_event(topic, (index, phase, done))
 
     return report
 

@@ -20,6 +20,7 @@ import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import quote
 
 import jinja2
 import pandas as pd
@@ -50,8 +51,9 @@ def squad_table(clips: Iterable[SquadClip], folder: Path) -> pd.DataFrame:
     ``cadence_spm`` (steps/min), ``verdict`` ("failed" for a clip that did not go through),
     ``main_reasons`` (those of its tight segments, most frequent first, "; "-joined), each measure's
     clip median (its unit in :data:`~formcheck.measure.registry.METRIC_LABELS`; NaN: not measured),
-    ``warnings`` (" | "-joined), ``report`` (the clip's ``report.html`` relative to ``folder``; empty
-    when there is none) and ``error``."""
+    ``warnings`` (" | "-joined), ``report`` (the clip's ``report.html`` relative to ``folder``, as a
+    URL path: ``#``, ``?``, ``%`` and ``:`` escaped, so no clip name makes the link anything else;
+    empty when there is none) and ``error``."""
     rows = []
     for item in clips:
         summary = Summary.load(item.out_dir) if item.out_dir is not None else None
@@ -71,7 +73,7 @@ def squad_table(clips: Iterable[SquadClip], folder: Path) -> pd.DataFrame:
             "main_reasons": "; ".join(_main_reasons(summary)),
             **{name: summary.metrics.get(name, {}).get("median") for name in METRIC_COLUMNS},
             "warnings": " | ".join(summary.warnings),
-            "report": os.path.relpath(report, folder) if report.is_file() else "",
+            "report": quote(Path(os.path.relpath(report, folder)).as_posix()) if report.is_file() else "",
             "error": "",
         })
     columns = ["clip", "runner_in_view_s", "analysed_s", "strides", "cadence_spm", "verdict", "main_reasons",
@@ -112,16 +114,17 @@ def write_squad(folder: Path, clips: Iterable[SquadClip]) -> list[str]:
                 "the clips' folders to; give -o a new folder name to get them"]
     table = squad_table(clips, folder)
     listed = set(marker.files or ())
-    written, refused = [], []
+    written, theirs, refused = [], set(), []
     for name, text in ((SQUAD_CSV, table.to_csv(index=False)), (SQUAD_HTML, render_squad_html(table))):
         path = folder / name
         if os.path.lexists(path) and not (name in listed and _unchanged(path, marker.stamps.get(name))):
+            theirs.add(name)  # never listed again: a changed file stays the user's for good
             refused.append(f"{name} not written: {path} is not one formcheck wrote (or it was changed since); "
                            "move it away to get a new one")
             continue
         _replace_atomically(path, text)
         written.append(name)
-    write_marker(folder, BATCH, files=sorted(listed | set(written)))
+    write_marker(folder, BATCH, files=sorted((listed - theirs) | set(written)))
     return refused
 
 

@@ -34,12 +34,13 @@ _RATE_SLACK = 0.01
 
 def analysis_every(fps: float, every: int | None = None) -> int:
     """Every how many frames the model sees one: ``every`` when set (>= 1), else (None) the clip's
-    frame rate ``fps`` (frames/s; NaN when unknown: 1) over :data:`ANALYSIS_FPS`, rounded down with a
-    little slack: 1 below 60 fps (59.94 counts as 60), 2 at 60, 4 at 120, 8 at 240."""
-    if every is not None:
-        return every
+    frame rate ``fps`` (frames/s) over :data:`ANALYSIS_FPS`, rounded down with a little slack: 1 below
+    60 fps (59.94 counts as 60), 2 at 60, 4 at 120, 8 at 240. A clip whose rate is unknown (NaN) is
+    analysed whole, whatever ``every`` says: frames are picked by their time, in windows of the rate."""
     if not math.isfinite(fps) or fps <= 0:
         return 1
+    if every is not None:
+        return every
     return max(1, math.floor(fps / ANALYSIS_FPS + _RATE_SLACK))
 
 

@@ -149,7 +149,7 @@ class VideoReader:
                 if math.isnan(first_time):
                     first_time = time_s
                 if time_s < start_s - lead_s:
-                    last_time = time_s
+                    last_time, last_window = time_s, pick.window(time_s)  # as a pass from the start would
                     continue
                 if time_s >= stop_s:
                     stopped = True

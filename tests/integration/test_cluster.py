@@ -44,8 +44,12 @@ class Cluster:
         self.workers = [subprocess.Popen([DASK, "worker", self.address, "--nthreads", "1", "--nworkers", "1",
                                           "--no-dashboard", "--name", f"w{i}", "--no-nanny"], **quiet)
                         for i in range(workers)]
-        with distributed.Client(self.address, timeout=60) as client:
-            client.wait_for_workers(workers, timeout=60)
+        try:
+            with distributed.Client(self.address, timeout=60) as client:
+                client.wait_for_workers(workers, timeout=60)
+        except BaseException:
+            self.stop()
+            raise
 
     def stop(self) -> None:
         for process in [*self.workers, self.scheduler]:

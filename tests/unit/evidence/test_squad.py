@@ -80,9 +80,10 @@ def test_a_squad_csv_the_user_changed_or_owns_is_never_replaced(batch, tmp_path)
     with open(folder / SQUAD_CSV, "a") as f:
         f.write("my notes\n")
     changed = (folder / SQUAD_CSV).read_bytes()
-    notes = write_squad(folder, clips)
-    assert len(notes) == 1 and "squad.csv not written" in notes[0]
-    assert (folder / SQUAD_CSV).read_bytes() == changed
+    for _ in range(2):  # and the next batch too: a file the user changed stays theirs
+        notes = write_squad(folder, clips)
+        assert len(notes) == 1 and "squad.csv not written" in notes[0]
+        assert (folder / SQUAD_CSV).read_bytes() == changed
     assert not any(name.endswith(".partial") for name in os.listdir(folder))
     mine = tmp_path / "mine"  # a folder of the user's (no marker): the batch only adds the clips' folders
     mine.mkdir()
@@ -90,6 +91,12 @@ def test_a_squad_csv_the_user_changed_or_owns_is_never_replaced(batch, tmp_path)
     notes = write_squad(mine, clips)
     assert len(notes) == 1 and "is a folder of yours" in notes[0]
     assert sorted(os.listdir(mine)) == [SQUAD_HTML] and (mine / SQUAD_HTML).read_text() == "my page"
+
+
+def test_a_clip_name_cannot_turn_its_report_link_into_anything_else(tmp_path):
+    folder = tmp_path / "squad"
+    odd = clip_folder(folder, "javascript:alert(1)#?%", "relaxed", 160.0)
+    assert squad_table([odd], folder)["report"].iat[0] == "javascript%3Aalert%281%29%23%3F%25.formcheck/report.html"
 
 
 def test_the_squad_page_sorts_by_any_column_and_links_each_clip_to_its_report(batch):

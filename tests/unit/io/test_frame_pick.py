@@ -16,8 +16,9 @@ def test_a_clip_is_seen_at_30_frames_a_second_or_a_few_more(fps, every):
         assert ANALYSIS_FPS * 0.99 <= fps / every < 1.25 * ANALYSIS_FPS
 
 
-def test_a_set_every_is_kept_whatever_the_rate():
+def test_a_set_every_is_kept_whatever_the_rate_but_an_unknown_rate_is_analysed_whole():
     assert analysis_every(240.0, 1) == 1 and analysis_every(30.0, 3) == 3
+    assert analysis_every(math.nan, 3) == 1  # no windows to pick frames by: every frame, and summary.json says so
 
 
 def test_frames_a_little_early_or_late_stay_in_their_window():
